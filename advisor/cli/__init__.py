@@ -1,0 +1,51 @@
+"""The `advisor` command line: thin commands over the library.
+
+Each module in this package defines one click command named ``command`` (or a group); they are
+found here, so adding a command is adding a module. Library errors (``AdvisorError``) become a
+one-line message on stderr and exit 2 (or the error's own code), never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import click
+
+from advisor import __version__
+from advisor.db import redact
+from advisor.errors import AdvisorError
+
+
+class _Main(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AdvisorError as exc:
+            click.echo(f"advisor: error: {redact(str(exc))}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("advisor: interrupted", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.exit(0)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="advisor")
+def main() -> None:
+    """A PostgreSQL query-optimization and migration advisor."""
+
+
+def _register() -> None:
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        command = getattr(module, "command", None)
+        if isinstance(command, click.Command):
+            main.add_command(command)
+
+
+_register()

@@ -1,0 +1,434 @@
+"""The data model that travels through the stages: Snapshot -> Findings -> Plan.
+
+Every class is a plain dataclass with a JSON round-trip:
+
+    >>> s = Snapshot(database="shop", statements=[Statement(query="SELECT 1", calls=3)])
+    >>> Snapshot.from_json(s.to_json()) == s
+    True
+
+Identifiers: tables are named ``schema.table`` (``Table.qualname``); a statement is named by its
+``fingerprint`` (stable across servers and statistics resets, see ``advisor.fingerprint``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisor.errors import AdvisorError
+
+FORMAT = "advisor-snapshot"
+FORMAT_VERSION = 1
+
+
+class Serializable:
+    """JSON round-trip for nested dataclasses (lists, dicts, optionals of them)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _dump(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]):
+        hints = typing.get_type_hints(cls)
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: _load(hints[k], v) for k, v in data.items() if k in known})
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, Serializable):
+        return value.to_dict()
+    if isinstance(value, list | tuple):
+        return [_dump(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dump(v) for k, v in value.items()}
+    return value
+
+
+def _load(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _load(args[0], value) if len(args) == 1 else value
+    if origin is list:
+        (inner,) = typing.get_args(hint) or (Any,)
+        return [_load(inner, v) for v in value]
+    if origin is dict:
+        _, inner = typing.get_args(hint) or (str, Any)
+        return {k: _load(inner, v) for k, v in value.items()}
+    if isinstance(hint, type) and issubclass(hint, Serializable):
+        return hint.from_dict(value)
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Snapshot: what capture reads from a database (and its log)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Statement(Serializable):
+    """One normalised statement of the workload (a pg_stat_statements row, a log line, a file)."""
+
+    query: str
+    fingerprint: str = ""
+    queryid: str | None = None  # pg_stat_statements queryid as text (int64 does not fit JSON)
+    source: str = "pg_stat_statements"  # or "log", "file", "trace"
+    calls: int = 0
+    total_time_ms: float = 0.0
+    mean_time_ms: float = 0.0
+    stddev_time_ms: float = 0.0
+    total_plan_time_ms: float | None = None
+    rows: int = 0
+    shared_blks_hit: int = 0
+    shared_blks_read: int = 0
+    shared_blks_dirtied: int = 0
+    shared_blks_written: int = 0
+    local_blks_hit: int = 0
+    local_blks_read: int = 0
+    temp_blks_read: int = 0
+    temp_blks_written: int = 0
+    weight: float = 1.0  # for SQL-file workloads: the `-- weight: N` comment
+    plan: dict | None = None  # EXPLAIN (FORMAT JSON) [0]["Plan"] of the generic plan
+    plan_error: str | None = None  # why no plan: utility statement, error text, lock timeout
+    analyze_plan: dict | None = None  # EXPLAIN (ANALYZE, BUFFERS) when --analyze-plans
+
+    def __post_init__(self):
+        if not self.fingerprint:
+            from advisor.fingerprint import fingerprint
+
+            self.fingerprint = fingerprint(self.query)
+
+    @property
+    def id(self) -> str:
+        return self.fingerprint
+
+    @property
+    def workload_weight(self) -> float:
+        """How much this statement counts in the workload: its calls, or its file weight."""
+        return float(self.calls) if self.calls else float(self.weight)
+
+
+@dataclass
+class ColumnStats(Serializable):
+    """pg_stats for one column (values as text)."""
+
+    null_frac: float = 0.0
+    n_distinct: float = 0.0  # negative: a fraction of the rows, as in pg_stats
+    most_common_vals: list[str] | None = None
+    most_common_freqs: list[float] | None = None
+    correlation: float | None = None
+    avg_width: int | None = None
+
+
+@dataclass
+class Column(Serializable):
+    name: str
+    type: str
+    not_null: bool = False
+    stats: ColumnStats | None = None
+
+
+@dataclass
+class Table(Serializable):
+    schema: str
+    name: str
+    columns: list[Column] = field(default_factory=list)
+    reltuples: float = 0.0
+    relpages: int = 0
+    size_bytes: int = 0
+    n_live_tup: int = 0
+    n_tup_ins: int = 0
+    n_tup_upd: int = 0
+    n_tup_del: int = 0
+    seq_scan: int = 0
+    idx_scan: int = 0
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+@dataclass
+class Index(Serializable):
+    schema: str
+    name: str
+    table: str  # qualname of the table
+    definition: str  # pg_get_indexdef
+    columns: list[str] = field(default_factory=list)  # key columns; expressions as SQL text
+    include: list[str] = field(default_factory=list)
+    method: str = "btree"
+    predicate: str | None = None  # partial index WHERE, as SQL text
+    is_unique: bool = False
+    is_primary: bool = False
+    is_valid: bool = True
+    is_ready: bool = True
+    constraint: str | None = None  # name of the constraint it backs (pk, unique, exclusion)
+    size_bytes: int = 0
+    idx_scan: int = 0
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass
+class ForeignKey(Serializable):
+    name: str
+    table: str  # qualname
+    columns: list[str]
+    ref_table: str  # qualname
+    ref_columns: list[str]
+
+
+@dataclass
+class Catalog(Serializable):
+    tables: list[Table] = field(default_factory=list)
+    indexes: list[Index] = field(default_factory=list)
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    extensions: dict[str, str] = field(default_factory=dict)  # installed: name -> version
+    available_extensions: list[str] = field(default_factory=list)
+    stats_reset: str | None = None  # pg_stat_database.stats_reset (ISO 8601)
+    pgss_stats_reset: str | None = None  # pg_stat_statements_info.stats_reset (PG14+)
+
+    def table(self, qualname: str) -> Table | None:
+        return next((t for t in self.tables if t.qualname == qualname), None)
+
+    def find_table(self, name: str, search_path: tuple[str, ...] = ("public",)) -> Table | None:
+        """A table by bare or qualified name, the way PostgreSQL resolves it."""
+        if "." in name:
+            return self.table(name)
+        for schema in search_path:
+            found = self.table(f"{schema}.{name}")
+            if found:
+                return found
+        return None
+
+    def indexes_on(self, qualname: str) -> list[Index]:
+        return [i for i in self.indexes if i.table == qualname]
+
+
+@dataclass
+class TraceEvent(Serializable):
+    """One statement executed within a request or transaction."""
+
+    query: str  # as executed, or normalised; fingerprint ties it to a Statement
+    fingerprint: str = ""
+    duration_ms: float = 0.0
+    offset_ms: float = 0.0  # since the start of its trace
+    params: list[str] | None = None
+    call_site: str | None = None  # "path/to/file.py:42 in function" for app-side traces
+
+    def __post_init__(self):
+        if not self.fingerprint:
+            from advisor.fingerprint import fingerprint
+
+            self.fingerprint = fingerprint(self.query)
+
+
+@dataclass
+class Trace(Serializable):
+    """Statements grouped by request (app hook) or by session/transaction (server log)."""
+
+    id: str
+    source: str  # "log" or "app"
+    label: str | None = None  # the request's name, e.g. the endpoint
+    events: list[TraceEvent] = field(default_factory=list)
+
+
+@dataclass
+class Snapshot(Serializable):
+    """Everything the later stages need, taken from one database at one time."""
+
+    format: str = FORMAT
+    format_version: int = FORMAT_VERSION
+    created_at: str = ""
+    database: str = ""
+    server_version: str = ""
+    server_version_num: int = 0
+    settings: dict[str, str] = field(default_factory=dict)
+    statements: list[Statement] = field(default_factory=list)
+    catalog: Catalog = field(default_factory=Catalog)
+    traces: list[Trace] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what capture skipped and why
+
+    def statement(self, fingerprint: str) -> Statement | None:
+        return next((s for s in self.statements if s.fingerprint == fingerprint), None)
+
+    def to_json(self, indent: int | None = 1) -> str:
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=False, default=str)
+
+    @classmethod
+    def from_json(cls, text: str) -> Snapshot:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise AdvisorError(f"not a snapshot: invalid JSON ({exc.msg} at line {exc.lineno})") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise AdvisorError("not a snapshot: the file is JSON but not an advisor snapshot")
+        version = data.get("format_version")
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise AdvisorError(
+                f"snapshot format version {version} is newer than this advisor reads "
+                f"({FORMAT_VERSION}); upgrade advisor"
+            )
+        try:
+            return cls.from_dict(data)
+        except (TypeError, AttributeError, KeyError, ValueError) as exc:
+            raise AdvisorError(f"corrupt snapshot: {exc}") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Query shapes: what analyze extracts from each statement with sqlglot
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Predicate(Serializable):
+    """A condition on one column (or expression) of one table.
+
+    ``op``: "=", "<", ">", "<=", ">=", "<>", "in", "any", "is null", "is not null",
+    "like", "ilike", "between". ``value`` is the constant's SQL text, or None for a parameter.
+    """
+
+    column: str  # column name, or the expression's SQL text when ``function`` is set
+    op: str
+    value: str | None = None
+    function: str | None = None  # e.g. "lower" for lower(email) = $1
+    leading_wildcard: bool = False  # LIKE '%...'
+
+
+@dataclass
+class OrderItem(Serializable):
+    column: str
+    desc: bool = False
+    nulls_first: bool | None = None
+
+
+@dataclass
+class TableAccess(Serializable):
+    """How one statement uses one table."""
+
+    table: str  # qualname
+    alias: str | None = None
+    predicates: list[Predicate] = field(default_factory=list)
+    join_columns: list[str] = field(default_factory=list)  # columns equated to another table's
+    order_by: list[OrderItem] = field(default_factory=list)
+    group_by: list[str] = field(default_factory=list)
+    columns_used: list[str] = field(default_factory=list)  # every column read (for INCLUDE)
+
+
+@dataclass
+class QueryShape(Serializable):
+    fingerprint: str
+    kind: str  # select, insert, update, delete, utility, other
+    tables: list[TableAccess] = field(default_factory=list)
+    limit: int | None = None  # None when absent or a parameter
+    has_limit: bool = False
+    offset: int | None = None
+    parse_error: str | None = None
+
+    def access(self, table: str) -> TableAccess | None:
+        return next((t for t in self.tables if t.table == table), None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings and the plan of recommendations
+# ---------------------------------------------------------------------------------------------
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+
+
+@dataclass
+class Finding(Serializable):
+    """One rule hit. ``message`` states the problem; ``help`` the action."""
+
+    rule: str  # rule id, e.g. "missing-index"
+    severity: str
+    message: str
+    help: str = ""
+    table: str | None = None
+    statements: list[str] = field(default_factory=list)  # fingerprints
+    evidence: dict[str, Any] = field(default_factory=dict)
+    confidence: str = "high"  # "low" for heuristics without a trace
+
+
+@dataclass
+class IndexSpec(Serializable):
+    """An index to create, independent of its name.
+
+    ``columns`` are key columns or expressions as SQL text (``lower(email)``), optionally
+    followed by `` DESC``; ``opclass`` applies to every key (``gin_trgm_ops``).
+    """
+
+    table: str  # qualname
+    columns: list[str]
+    method: str = "btree"
+    include: list[str] = field(default_factory=list)
+    where: str | None = None
+    opclass: str | None = None
+    unique: bool = False
+
+    def key(self) -> tuple:
+        return (self.table, tuple(self.columns), self.method, tuple(self.include), self.where,
+                self.opclass)
+
+
+@dataclass
+class StatementGain(Serializable):
+    statement: str  # fingerprint
+    calls: float
+    cost_before: float
+    cost_after: float
+
+
+@dataclass
+class Recommendation(Serializable):
+    action: str  # "create" or "drop"
+    table: str
+    name: str  # index name (new: generated, < 63 bytes; drop: existing)
+    ddl: str
+    index: IndexSpec | None = None  # for create
+    estimated_size_bytes: int = 0
+    statements: list[StatementGain] = field(default_factory=list)
+    benefit: float = 0.0  # sum of (cost_before - cost_after) * calls, net of write overhead
+    write_overhead: float = 0.0
+    reason: str = ""  # why: the finding it answers; for drops, the evidence
+    evidence: dict[str, Any] = field(default_factory=dict)
+    requires_extension: str | None = None  # e.g. "pg_trgm"
+
+
+@dataclass
+class Rejected(Serializable):
+    index: IndexSpec
+    reason: str  # "too little gain: 3% < 10%", "covered by ...", "over budget", "write cost"
+    benefit: float = 0.0
+
+
+@dataclass
+class Plan(Serializable):
+    recommendations: list[Recommendation] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    cost_before: float = 0.0  # weighted workload cost, no new index
+    cost_after: float = 0.0  # with the chosen creates (hypothetical)
+    explain_calls: int = 0
+    notes: list[str] = field(default_factory=list)  # e.g. "HypoPG missing: ..."
+
+
+@dataclass
+class Analysis(Serializable):
+    """What `advisor analyze` produces: the document behind --format json."""
+
+    snapshot_summary: dict[str, Any] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    shapes: list[QueryShape] = field(default_factory=list)
+    unparsed: list[dict[str, str]] = field(default_factory=list)  # {statement, reason}
+    plan: Plan | None = None
