@@ -1,0 +1,59 @@
+"""`advisor analyze`: findings and recommendations, as a table, JSON, markdown or SARIF.
+
+The recipe: take a snapshot (or capture one), add SQL-file workloads and log traces, run the
+rules, cost candidate indexes with HypoPG, then render and write the artifacts asked for.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from advisor.cli._options import dsn_option, format_option, require_source, snapshot_option
+
+
+@click.command("analyze")
+@dsn_option
+@snapshot_option
+@click.option("--log", "logs", multiple=True, type=click.Path(path_type=Path),
+              help="Server log file(s) to read traces from (stderr, csvlog or jsonlog).")
+@click.option("--trace", "app_traces", multiple=True, type=click.Path(path_type=Path),
+              help="JSONL trace(s) written by the advisor.trace SQLAlchemy hook.")
+@click.option("--queries", multiple=True, type=click.Path(path_type=Path),
+              help="SQL files or folders to use as (extra) workload; `-- weight: N` per statement.")
+@format_option
+@click.option("--recommend/--no-recommend", default=True, show_default=True,
+              help="Cost candidate indexes (needs --dsn and HypoPG).")
+@click.option("--max-indexes", type=int, default=None, help="At most N new indexes.")
+@click.option("--max-index-size", default=None, metavar="SIZE",
+              help="Storage budget for new indexes, e.g. 500MB.")
+@click.option("--migrations", type=click.Path(path_type=Path), default=None,
+              help="Write Alembic revisions for the recommendations into DIR.")
+@click.option("--batch", is_flag=True, help="All index builds in one revision.")
+@click.option("--report", type=click.Path(path_type=Path), default=None,
+              help="Write the HTML report to FILE.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="pyproject.toml with a [tool.advisor] table (default: ./pyproject.toml).")
+@click.option("--fail-on", type=click.Choice(["low", "medium", "high", "critical"]), default=None,
+              help="Exit 1 when a finding of this severity or worse is found (for CI).")
+@click.option("-v", "--verbose", is_flag=True, help="Show rejected candidates and their reasons.")
+def command(dsn, snapshot_path, logs, app_traces, queries, fmt, recommend, max_indexes,
+            max_index_size, migrations, batch, report, config_path, fail_on, verbose):
+    """Find missing indexes, N+1 patterns and other problems; recommend indexes."""
+    from advisor.pipeline import Pipeline
+
+    if not queries:
+        require_source(dsn, snapshot_path)
+    pipeline = Pipeline.from_options(dsn=dsn, snapshot_path=snapshot_path, logs=logs,
+                                     app_traces=app_traces, queries=queries,
+                                     config_path=config_path, max_indexes=max_indexes,
+                                     max_index_size=max_index_size)
+    analysis = pipeline.analyze(recommend=recommend and bool(dsn))
+    if migrations:
+        pipeline.write_migrations(analysis, migrations, batch=batch)
+    if report:
+        pipeline.write_report(analysis, report)
+    pipeline.render(analysis, fmt, verbose=verbose)
+    if pipeline.failing(analysis, fail_on):
+        raise SystemExit(1)

@@ -1,0 +1,153 @@
+"""The advisor's recipe, built once per command: snapshot -> analysis -> plan -> artifacts.
+
+    >>> p = Pipeline.from_options(snapshot_path=Path("fixtures/snapshots/shopease.json"))  # doctest: +SKIP
+    >>> analysis = p.analyze(recommend=False)                                              # doctest: +SKIP
+
+Each stage is a library function of its own package (capture, analyze, recommend, emit); this
+module only strings them together and owns the choices a command line makes.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from advisor.errors import AdvisorError
+from advisor.model import Analysis, Snapshot
+
+SEVERITY_ORDER = ("info", "low", "medium", "high", "critical")
+
+
+@dataclass
+class Pipeline:
+    snapshot: Snapshot
+    dsn: str | None = None
+    config: object | None = None
+    max_indexes: int | None = None
+    max_index_size: str | None = None
+    notes: list[str] = field(default_factory=list)
+    on_progress: Callable | None = None
+
+    @classmethod
+    def from_options(cls, *, dsn: str | None = None, snapshot_path: Path | None = None,
+                     logs: Sequence[Path] = (), app_traces: Sequence[Path] = (),
+                     queries: Sequence[Path] = (), config_path: Path | None = None,
+                     max_indexes: int | None = None, max_index_size: str | None = None,
+                     top: int | None = None) -> Pipeline:
+        from advisor.config import load_config
+
+        config = load_config(config_path)
+        if snapshot_path:
+            from advisor.cli._options import load_snapshot
+
+            snapshot = load_snapshot(snapshot_path)
+            if logs:
+                snapshot.traces += _log_traces(logs)
+        elif dsn:
+            snapshot = _capture(dsn, logs=logs, top=top)
+        else:
+            raise AdvisorError("give --dsn or --snapshot")
+        if app_traces:
+            from advisor.trace import load
+
+            snapshot.traces += load(app_traces)
+        pipeline = cls(snapshot=snapshot, dsn=dsn, config=config, max_indexes=max_indexes,
+                       max_index_size=max_index_size)
+        if queries:
+            pipeline.add_queries(queries)
+        if not pipeline.snapshot.statements:
+            raise AdvisorError("empty workload: no statements to analyse (run the workload first, "
+                               "or give --queries)")
+        return pipeline
+
+    def add_queries(self, paths: Sequence[Path]) -> None:
+        """Add statements from SQL files to the workload, planned on --dsn when given."""
+        from advisor.workload_files import load_queries
+
+        statements, problems = load_queries(paths)
+        for problem in problems:
+            self.snapshot.notes.append(
+                f"skipped {problem['path']} statement {problem.get('statement_index', '?')}: "
+                f"{problem['reason']}")
+        if self.dsn and statements:
+            from advisor.capture.plans import plan_statements
+            from advisor.db import server_version_num, session
+
+            with session(self.dsn) as conn:
+                plan_statements(conn, statements, server_version_num(conn))
+        known = {s.fingerprint for s in self.snapshot.statements}
+        self.snapshot.statements += [s for s in statements if s.fingerprint not in known]
+
+    def analyze(self, *, recommend: bool = True) -> Analysis:
+        from advisor.analyze import analyze
+
+        analysis = analyze(self.snapshot, self.config)
+        if recommend and self.dsn:
+            analysis.plan = self.recommend(analysis)
+        return analysis
+
+    def recommend(self, analysis: Analysis):
+        from advisor.recommend import RecommendSettings, parse_size, recommend
+
+        settings = RecommendSettings.from_config(self.config) if hasattr(
+            RecommendSettings, "from_config") else RecommendSettings()
+        if self.max_indexes is not None:
+            settings.max_indexes = self.max_indexes
+        if self.max_index_size:
+            settings.max_index_size_bytes = parse_size(self.max_index_size)
+        return recommend(self.dsn, self.snapshot, analysis, settings)
+
+    def write_migrations(self, analysis: Analysis, directory: Path, *, batch: bool = False):
+        from advisor.emit.migrations import write_migrations
+
+        if analysis.plan is None or not analysis.plan.recommendations:
+            return []
+        return write_migrations(analysis.plan, directory, batch=batch)
+
+    def write_report(self, analysis: Analysis, path: Path, validation: dict | None = None) -> Path:
+        from advisor.emit.report import write_report
+
+        write_report(path, analysis, self.snapshot, validation)
+        return path
+
+    def render(self, analysis: Analysis, fmt: str, *, verbose: bool = False) -> None:
+        from advisor import console
+
+        if fmt == "table":
+            from advisor.emit.terminal import print_analysis
+
+            print_analysis(console.out, analysis, verbose=verbose)
+            return
+        from advisor.emit.formats import render
+
+        sys.stdout.write(render(analysis, fmt))
+        sys.stdout.write("\n")
+
+    @staticmethod
+    def failing(analysis: Analysis, fail_on: str | None) -> bool:
+        if not fail_on:
+            return False
+        floor = SEVERITY_ORDER.index(fail_on)
+        return any(SEVERITY_ORDER.index(f.severity) >= floor for f in analysis.findings
+                   if f.severity in SEVERITY_ORDER)
+
+
+def _capture(dsn: str, *, logs: Sequence[Path], top: int | None) -> Snapshot:
+    from advisor import console
+    from advisor.capture import capture
+
+    with console.progress("EXPLAIN") as advance:
+        def on_progress(done: int, total: int) -> None:
+            advance(0, total=total)
+            advance(1)
+
+        return capture(dsn, logs=logs, top=top, on_progress=on_progress)
+
+
+def _log_traces(logs: Sequence[Path]):
+    from advisor.capture.logs import read_traces
+
+    traces, _statements = read_traces(logs)
+    return traces
