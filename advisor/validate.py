@@ -1,0 +1,340 @@
+"""Prove the gain: run the workload before and after the migrations, on a scratch copy.
+
+    >>> result = validate(dsn, Path("migrations"), ShopeaseWorkload(requests=400))  # doctest: +SKIP
+    >>> result["overall"]["throughput_ratio"]                                      # doctest: +SKIP
+
+This module WRITES: it creates a scratch database (``CREATE DATABASE ... TEMPLATE``), applies
+migrations to it and drops it at the end — even on an error or Ctrl-C. ``in_place=True`` runs on
+the given database itself, only when asked for explicitly.
+
+Figures that survive noise: both phases run in one process, each as a warm-up then
+``repetitions`` measured runs; per-statement figures come from pg_stat_statements (reset before
+each run, calls and shared buffers per call next to time), per-endpoint ones from the driver, and
+each figure is the median over the repetitions.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import conninfo, sql
+
+from advisor.errors import AdvisorError
+from advisor.fingerprint import fingerprint
+from advisor.model import Plan
+
+MIN_HELPFUL_SPEEDUP = 1.2  # a recommendation whose statements got less than this faster "did not help"
+
+
+# ---------------------------------------------------------------------------------------------
+# Workloads
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ShopeaseWorkload:
+    """The bundled ShopEase driver: per-endpoint latency and queries per request."""
+
+    requests: int = 600
+    concurrency: int = 4
+    eager: bool = False
+    warmup: int = 30
+    seed: int = 7
+
+    name = "shopease"
+
+    def run(self, dsn: str) -> dict | None:
+        from app_under_test.driver import run_workload
+
+        result = run_workload(dsn, requests=self.requests, concurrency=self.concurrency,
+                              eager=self.eager, warmup=self.warmup, seed=self.seed)
+        return result.to_dict()
+
+
+@dataclass
+class CommandWorkload:
+    """Any command; ``{dsn}`` in it (and $DATABASE_URL) point at the database under test."""
+
+    command: str
+
+    @property
+    def name(self) -> str:
+        return self.command
+
+    def run(self, dsn: str) -> dict | None:
+        env = {**os.environ, "DATABASE_URL": dsn, "ADVISOR_DSN": dsn}
+        args = shlex.split(self.command.replace("{dsn}", shlex.quote(dsn)))
+        if not args:
+            raise AdvisorError("empty workload command")
+        try:
+            done = subprocess.run(args, env=env, capture_output=True, text=True)
+        except OSError as exc:
+            raise AdvisorError(f"workload command cannot start: {exc.strerror}") from None
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+            raise AdvisorError(f"workload command failed (exit {done.returncode}): {last}")
+        return None
+
+
+def workload_from_option(value: str, *, requests: int, concurrency: int) -> ShopeaseWorkload | CommandWorkload:
+    if value == "shopease":
+        return ShopeaseWorkload(requests=requests, concurrency=concurrency)
+    return CommandWorkload(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scratch copy
+# ---------------------------------------------------------------------------------------------
+
+
+def _admin_dsn(dsn: str) -> tuple[str, str]:
+    params = conninfo.conninfo_to_dict(dsn)
+    source = params.get("dbname") or params.get("user") or "postgres"
+    params["dbname"] = "postgres"
+    return conninfo.make_conninfo(**params), source
+
+
+@contextmanager
+def scratch_copy(dsn: str) -> Iterator[str]:
+    """A copy of the database (CREATE DATABASE ... TEMPLATE), dropped on the way out."""
+    admin, source = _admin_dsn(dsn)
+    name = f"advisor_scratch_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(admin, autocommit=True, application_name="advisor") as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(source)))
+    except psycopg.errors.ObjectInUse:
+        raise AdvisorError(
+            f"cannot copy database {source!r}: other sessions are connected to it "
+            "(CREATE DATABASE ... TEMPLATE needs it idle); stop them or use --in-place") from None
+    except psycopg.errors.InsufficientPrivilege:
+        raise AdvisorError("cannot create a scratch copy: the role lacks CREATEDB") from None
+    except psycopg.Error as exc:
+        raise AdvisorError(f"cannot create a scratch copy: {str(exc).strip().splitlines()[0]}") from None
+    params = conninfo.conninfo_to_dict(dsn)
+    params["dbname"] = name
+    try:
+        yield conninfo.make_conninfo(**params)
+    finally:
+        with psycopg.connect(admin, autocommit=True, application_name="advisor") as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+# ---------------------------------------------------------------------------------------------
+
+
+def _reset_stats(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True, application_name="advisor") as conn:
+        conn.execute("SELECT pg_stat_statements_reset()")
+        conn.execute("SELECT pg_stat_reset()")
+
+
+_PGSS = """
+SELECT s.query, s.calls, s.total_exec_time, s.mean_exec_time,
+       s.shared_blks_hit + s.shared_blks_read AS blks
+FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+WHERE d.datname = current_database() AND s.calls > 0
+"""
+_SKIP = ("pg_stat", "pg_catalog", "alembic_version", "begin", "commit", "rollback", "set ",
+         "show ", "select pg_")
+
+
+def _statement_stats(dsn: str) -> dict[str, dict]:
+    with psycopg.connect(dsn, autocommit=True, application_name="advisor") as conn:
+        rows = conn.execute(_PGSS).fetchall()
+    stats: dict[str, dict] = {}
+    for query, calls, total, mean, blks in rows:
+        low = query.lower().lstrip()
+        if any(low.startswith(s) or s in low[:60] for s in _SKIP):
+            continue
+        key = fingerprint(query)
+        entry = stats.setdefault(key, {"query": query, "calls": 0, "total_ms": 0.0, "blks": 0})
+        entry["calls"] += calls
+        entry["total_ms"] += total
+        entry["blks"] += blks
+    for entry in stats.values():
+        entry["mean_ms"] = entry["total_ms"] / entry["calls"]
+        entry["blks_per_call"] = entry["blks"] / entry["calls"]
+    return stats
+
+
+def _phase(dsn: str, workload, repetitions: int, tick: Callable[[str], None]) -> dict:
+    tick("warm-up")
+    workload.run(dsn)
+    runs = []
+    for i in range(repetitions):
+        tick(f"run {i + 1}/{repetitions}")
+        _reset_stats(dsn)
+        endpoints = workload.run(dsn)
+        runs.append({"endpoints": endpoints, "statements": _statement_stats(dsn)})
+    return {"runs": runs, "index_scans": _index_scans(dsn)}
+
+
+def _index_scans(dsn: str) -> dict[str, int]:
+    with psycopg.connect(dsn, autocommit=True, application_name="advisor") as conn:
+        rows = conn.execute("SELECT indexrelname, idx_scan FROM pg_stat_user_indexes").fetchall()
+    return {name: scans for name, scans in rows}
+
+
+def _median(values: list[float]) -> float | None:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def _median_statements(runs: list[dict]) -> dict[str, dict]:
+    keys = {k for run in runs for k in run["statements"]}
+    merged = {}
+    for key in keys:
+        present = [run["statements"][key] for run in runs if key in run["statements"]]
+        merged[key] = {
+            "query": present[0]["query"],
+            "calls": _median([p["calls"] for p in present]),
+            "mean_ms": _median([p["mean_ms"] for p in present]),
+            "blks_per_call": _median([p["blks_per_call"] for p in present]),
+        }
+    return merged
+
+
+_ENDPOINT_FIGURES = ("rps", "p50_ms", "p95_ms", "p99_ms", "queries_per_request", "requests")
+
+
+def _median_endpoints(runs: list[dict]) -> dict[str, dict]:
+    per_run = [run["endpoints"] for run in runs if run["endpoints"]]
+    if not per_run:
+        return {}
+    names = {name for r in per_run for name in r.get("endpoints", {})} | {"overall"}
+    merged = {}
+    for name in names:
+        rows = [(r["overall"] if name == "overall" else r.get("endpoints", {}).get(name)) for r in per_run]
+        rows = [row for row in rows if row]
+        merged[name] = {f: _median([row.get(f) for row in rows]) for f in _ENDPOINT_FIGURES}
+    return merged
+
+
+def _ratio(before: float | None, after: float | None) -> float | None:
+    if before is None or after is None or after <= 0:
+        return None
+    return before / after
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparing
+# ---------------------------------------------------------------------------------------------
+
+
+def compare(before: dict, after: dict, plan: Plan | None) -> dict:
+    """The validation document: per endpoint, per statement, per recommendation."""
+    eb, ea = _median_endpoints(before["runs"]), _median_endpoints(after["runs"])
+    endpoints = []
+    for name in sorted(set(eb) | set(ea)):
+        if name == "overall":
+            continue
+        b, a = eb.get(name, {}), ea.get(name, {})
+        endpoints.append({"endpoint": name, "before": b, "after": a,
+                          "p95_speedup": _ratio(b.get("p95_ms"), a.get("p95_ms"))})
+    sb, sa = _median_statements(before["runs"]), _median_statements(after["runs"])
+    statements = []
+    for key in sorted(set(sb) & set(sa), key=lambda k: -(sb[k]["mean_ms"] * sb[k]["calls"])):
+        statements.append({"statement": key, "query": sb[key]["query"],
+                           "before": sb[key], "after": sa[key],
+                           "speedup": _ratio(sb[key]["mean_ms"], sa[key]["mean_ms"]),
+                           "buffers_ratio": _ratio(sb[key]["blks_per_call"], sa[key]["blks_per_call"])})
+    overall = None
+    if "overall" in eb and "overall" in ea:
+        overall = {"before": eb["overall"], "after": ea["overall"],
+                   "throughput_ratio": _ratio(ea["overall"]["rps"], eb["overall"]["rps"]),
+                   "p95_speedup": _ratio(eb["overall"]["p95_ms"], ea["overall"]["p95_ms"])}
+    return {"endpoints": endpoints, "overall": overall, "statements": statements,
+            "recommendations": _judge(plan, statements, after["index_scans"])}
+
+
+def _judge(plan: Plan | None, statements: list[dict], index_scans: dict[str, int]) -> list[dict]:
+    if plan is None:
+        return []
+    by_key = {s["statement"]: s for s in statements}
+    verdicts = []
+    for rec in plan.recommendations:
+        if rec.action != "create":
+            continue
+        served = [by_key[g.statement] for g in rec.statements if g.statement in by_key]
+        before = sum(s["before"]["mean_ms"] * s["before"]["calls"] for s in served)
+        after = sum(s["after"]["mean_ms"] * s["before"]["calls"] for s in served)
+        est_before = sum(g.cost_before * g.calls for g in rec.statements)
+        est_after = sum(g.cost_after * g.calls for g in rec.statements)
+        scans = index_scans.get(rec.name, 0)
+        measured = _ratio(before, after)
+        helps = scans > 0 and (measured is None or measured >= MIN_HELPFUL_SPEEDUP)
+        if scans == 0:
+            verdict = "not used by any plan during the workload"
+        elif not helps:
+            verdict = f"used, but its statements got only {measured:.2f}x faster"
+        else:
+            verdict = "helps"
+        verdicts.append({"name": rec.name, "table": rec.table, "idx_scan": scans,
+                         "estimated_speedup": _ratio(est_before, est_after),
+                         "measured_speedup": measured, "statements_measured": len(served),
+                         "helps": helps, "verdict": verdict})
+    return verdicts
+
+
+# ---------------------------------------------------------------------------------------------
+# The command
+# ---------------------------------------------------------------------------------------------
+
+
+def apply_migrations(dsn: str, directory: Path) -> None:
+    """``alembic upgrade head`` for ``directory`` against ``dsn``, in a child process."""
+    ini = directory / "alembic.ini"
+    if not ini.exists():
+        raise AdvisorError(f"{directory} has no alembic.ini: not an Alembic project")
+    done = subprocess.run([sys.executable, "-m", "alembic", "-c", str(ini), "-x", f"dsn={dsn}",
+                           "upgrade", "head"], capture_output=True, text=True,
+                          env={**os.environ, "DATABASE_URL": dsn})
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise AdvisorError(f"alembic upgrade failed: {last}")
+
+
+def validate(dsn: str, migrations: Path, workload, *, plan: Plan | None = None,
+             repetitions: int = 3, in_place: bool = False,
+             on_step: Callable[[str], None] | None = None) -> dict:
+    """Run ``workload`` before and after applying ``migrations``; the comparison document."""
+    tick = on_step or (lambda _step: None)
+    target = _in_place(dsn) if in_place else scratch_copy(dsn)
+    with target as where:
+        tick("before: warm-up")
+        before = _phase(where, workload, repetitions, lambda s: tick(f"before: {s}"))
+        tick("applying migrations")
+        apply_migrations(where, migrations)
+        after = _phase(where, workload, repetitions, lambda s: tick(f"after: {s}"))
+    result = compare(before, after, plan)
+    result.update({"workload": workload.name, "repetitions": repetitions,
+                   "scratch_copy": not in_place})
+    return result
+
+
+@contextmanager
+def _in_place(dsn: str) -> Iterator[str]:
+    yield dsn
+
+
+def prune(plan: Plan, result: dict, migrations: Path) -> list[str]:
+    """Drop the revisions of indexes that did not help from ``migrations``; their names."""
+    from advisor.emit.migrations import remove_index_revisions
+
+    useless = [r["name"] for r in result["recommendations"] if not r["helps"]]
+    if useless:
+        remove_index_revisions(migrations, useless)
+    return useless
