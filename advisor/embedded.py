@@ -89,6 +89,8 @@ class _Server(testing.postgresql.Postgresql):
 
     def setup(self):
         super().setup()
+        if self.settings.get("hba"):
+            Path(self.base_dir, "data", "pg_hba.conf").write_text(self.settings["hba"])
         _chown_tree(self.base_dir)
 
     def get_server_commandline(self):
@@ -126,18 +128,19 @@ class EmbeddedPostgres:
     """A throwaway server: started on construction, stopped by ``stop()`` or on exit.
 
     ``trace=True`` logs every statement (``log_min_duration_statement = 0``) to ``log_path``,
-    which is how N+1 traces can be read from the server log.
+    which is how N+1 traces can be read from the server log. ``hba`` replaces pg_hba.conf
+    (the default trusts every local connection).
     """
 
     _factory: testing.postgresql.PostgresqlFactory | None = None
 
     def __init__(self, *, trace: bool = False, settings: dict[str, str] | None = None,
-                 boot_timeout: float = 30.0):
+                 hba: str | None = None, boot_timeout: float = 30.0):
         server_settings = {**(TRACE_SETTINGS if trace else {}), **(settings or {})}
         try:
             factory = self._cached_factory()
             self._server = _Server(**{**factory.settings, "server_settings": server_settings,
-                                      "boot_timeout": boot_timeout})
+                                      "boot_timeout": boot_timeout, "hba": hba})
         except RuntimeError as exc:
             raise AdvisorError(f"could not start the embedded PostgreSQL: {exc}") from None
         _live.add(self)

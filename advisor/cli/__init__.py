@@ -19,6 +19,20 @@ from advisor.errors import AdvisorError
 
 
 class _Main(click.Group):
+    def main(self, *args, **kwargs):
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("advisor: interrupted", err=True)
+            sys.exit(130)
+        except click.ClickException as exc:
+            hint = f" (see `{exc.ctx.command_path} --help`)" if getattr(exc, "ctx", None) else ""
+            click.echo(f"advisor: error: {redact(exc.format_message())}{hint}", err=True)
+            sys.exit(exc.exit_code)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
