@@ -1,0 +1,1 @@
+"""Artifacts from a Plan and an Analysis: Alembic revisions, the HTML report, JSON/markdown/SARIF."""
