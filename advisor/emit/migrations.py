@@ -153,7 +153,8 @@ def _generate(scripts: ScriptDirectory, head: str | None, recs: list[Recommendat
 
 
 def _docstring_safe(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    """Only a backslash or three quotes in a row can break out of a docstring."""
+    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
 
 
 def _autocommit(body: Iterable[str]) -> list[str]:
