@@ -157,7 +157,7 @@ def _summary(rows, analysis, revisions, validation, eager, report, settings) -> 
         "n_plus_one": [{"message": f.message, "statements": f.statements, "evidence": f.evidence}
                        for f in n_plus_one],
         "eager_loading": {
-            mode: {name: {k: e.get(k) for k in ("queries_per_request", "p95_ms", "rps")}
+            mode: {name: {k: e.get(k) for k in ("mean_queries", "p95_ms", "rps")}
                    for name, e in run.get("endpoints", {}).items()}
             for mode, run in eager.items()},
         "migrations": [str(p) for p in revisions],

@@ -20,7 +20,7 @@ def eager_table(summary: dict) -> Table:
     for name in sorted(lazy):
         a, b = lazy[name], eager.get(name, {})
         table.add_row(name,
-                      f"{_fmt(a.get('queries_per_request'))} -> {_fmt(b.get('queries_per_request'))}",
+                      f"{_fmt(a.get('mean_queries'))} -> {_fmt(b.get('mean_queries'))}",
                       f"{_fmt(a.get('p95_ms'))} -> {_fmt(b.get('p95_ms'))}",
                       f"{_fmt(a.get('rps'))} -> {_fmt(b.get('rps'))}")
     return table

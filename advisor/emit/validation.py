@@ -50,7 +50,7 @@ def endpoints_table(result: dict) -> Table:
         table.add_row(row["endpoint"],
                       f"{_fmt(b.get('p95_ms'))} -> {_fmt(a.get('p95_ms'))}",
                       f"{_fmt(b.get('rps'))} -> {_fmt(a.get('rps'))}",
-                      f"{_fmt(b.get('queries_per_request'))} -> {_fmt(a.get('queries_per_request'))}",
+                      f"{_fmt(b.get('mean_queries'))} -> {_fmt(a.get('mean_queries'))}",
                       _x(row.get("p95_speedup")))
     return table
 
