@@ -104,7 +104,7 @@ class Pipeline:
 
         if analysis.plan is None or not analysis.plan.recommendations:
             return []
-        return write_migrations(analysis.plan, directory, batch=batch)
+        return write_migrations(analysis.plan, directory, batch=batch, snapshot=self.snapshot)
 
     def write_report(self, analysis: Analysis, path: Path, validation: dict | None = None) -> Path:
         from advisor.emit.report import write_report
