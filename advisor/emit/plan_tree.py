@@ -1,0 +1,94 @@
+"""EXPLAIN (FORMAT JSON) plans as trees the report can draw, with the problem nodes marked.
+
+    >>> plan = {"Node Type": "Seq Scan", "Relation Name": "order", "Schema": "public",
+    ...         "Total Cost": 120.5, "Plan Rows": 3, "Filter": "(customer_id = $1)"}
+    >>> node = plan_view(plan, problem_tables={"public.order"})
+    >>> node.label, node.problem, node.details
+    ('Seq Scan on public.order', True, [('Filter', '(customer_id = $1)')])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+# Keys shown under a node, in this order; the rest of EXPLAIN's keys are noise for a reader.
+DETAIL_KEYS = ("Index Name", "Index Cond", "Recheck Cond", "Filter", "Rows Removed by Filter",
+               "Join Filter", "Hash Cond", "Merge Cond", "Sort Key", "Sort Method", "Group Key",
+               "Actual Rows", "Actual Total Time", "Actual Loops", "Shared Hit Blocks", "Shared Read Blocks")
+SCANS_TO_FLAG = ("Seq Scan", "Bitmap Heap Scan")
+
+
+@dataclass
+class NodeView:
+    label: str
+    cost: str
+    rows: str
+    details: list[tuple[str, str]] = field(default_factory=list)
+    problem: bool = False
+    children: list[NodeView] = field(default_factory=list)
+
+    def walk(self) -> Iterable[NodeView]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+def plan_view(plan: dict, problem_tables: set[str] = frozenset(), problem_nodes: Iterable[str] = ()) -> NodeView:
+    """The tree; a node is a problem when it scans a flagged table or its type was named by a finding."""
+    node_types = set(problem_nodes)
+    relation = plan.get("Relation Name")
+    qualified = f"{plan['Schema']}.{relation}" if relation and plan.get("Schema") else relation
+    label = plan.get("Node Type", "?")
+    if plan.get("Join Type") and "Join" in label or label == "Nested Loop":
+        label = f"{plan.get('Join Type', '')} {label}".strip()
+    if relation:
+        label += f" on {qualified}"
+        if plan.get("Alias") and plan["Alias"] != relation:
+            label += f" {plan['Alias']}"
+    problem = plan.get("Node Type") in node_types or (
+        plan.get("Node Type") in SCANS_TO_FLAG and relation is not None
+        and (qualified in problem_tables or f"public.{relation}" in problem_tables))
+    cost = f"{plan.get('Startup Cost', 0):,.2f}..{plan.get('Total Cost', 0):,.2f}"
+    return NodeView(
+        label=label, cost=cost, rows=f"{plan.get('Plan Rows', 0):,}",
+        details=[(k, _text(plan[k])) for k in DETAIL_KEYS if k in plan],
+        problem=problem,
+        children=[plan_view(child, problem_tables, node_types) for child in plan.get("Plans", [])],
+    )
+
+
+def _text(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value)
+
+
+def plans_after(evidence: dict, statements: list[str]) -> dict[str, dict]:
+    """``plan_after`` from a recommendation's evidence, by statement fingerprint.
+
+    Accepts one plan (for the first statement served), a fingerprint -> plan mapping, or
+    EXPLAIN's own ``[{"Plan": ...}]`` wrapping of either.
+    """
+    raw = evidence.get("plan_after")
+    if not raw:
+        return {}
+    if isinstance(raw, list) and raw and isinstance(raw[0], dict):
+        raw = raw[0]
+    if isinstance(raw, dict) and "Plan" in raw and "Node Type" not in raw:
+        raw = raw["Plan"]
+    if isinstance(raw, dict) and "Node Type" in raw:
+        return {statements[0]: raw} if statements else {}
+    if isinstance(raw, dict):
+        out = {}
+        for key, plan in raw.items():
+            if isinstance(plan, list) and plan:
+                plan = plan[0]
+            if isinstance(plan, dict) and "Plan" in plan and "Node Type" not in plan:
+                plan = plan["Plan"]
+            if isinstance(plan, dict) and "Node Type" in plan:
+                out[key] = plan
+        return out
+    return {}

@@ -1,0 +1,83 @@
+"""An Analysis as rich tables: findings by severity, recommendations ranked by benefit.
+
+    >>> import io
+    >>> from rich.console import Console
+    >>> from advisor.model import Analysis, Finding
+    >>> console = Console(width=100, record=True, file=io.StringIO())
+    >>> print_analysis(console, Analysis(findings=[Finding("n-plus-one", "high", "[b]42 queries")]))
+    >>> "[b]42 queries" in console.export_text()
+    True
+
+Text from the database goes in as ``rich.text.Text``, so brackets in SQL are never markup.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from advisor.emit.document import ranked_findings, ranked_recommendations, summary
+from advisor.emit.summaries import gain_percent, human_bytes, short_sql
+from advisor.model import Analysis
+
+STYLES = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+
+def print_analysis(console: Console, analysis: Analysis, *, verbose: bool = False) -> None:
+    s = summary(analysis)
+    counts = ", ".join(f"{n} {sev}" for sev, n in s["findings_by_severity"].items() if n) or "none"
+    console.print(Text.assemble(("advisor", "bold"), f": {s['findings']} findings ({counts}), "
+                                f"{s['recommendations']} recommendations"))
+    if s.get("estimated_improvement_pct") is not None:
+        console.print(f"estimated workload cost {s['workload_cost_before']:,.0f} -> "
+                      f"{s['workload_cost_after']:,.0f} (-{s['estimated_improvement_pct']:.1f}%)")
+    if analysis.findings:
+        console.print(findings_table(analysis))
+    if ranked_recommendations(analysis):
+        console.print(recommendations_table(analysis))
+    if verbose and analysis.plan and analysis.plan.rejected:
+        console.print(rejected_table(analysis))
+    if verbose and analysis.unparsed:
+        table = Table(title="Statements not analysed")
+        table.add_column("statement")
+        table.add_column("reason")
+        for u in analysis.unparsed:
+            table.add_row(Text(short_sql(u.get("statement", ""), 80)), Text(u.get("reason", "")))
+        console.print(table)
+    for note in (analysis.plan.notes if analysis.plan else []):
+        console.print(Text(f"note: {note}", style="dim"))
+
+
+def findings_table(analysis: Analysis) -> Table:
+    table = Table(title="Findings", show_lines=False)
+    for col in ("severity", "rule", "table", "message"):
+        table.add_column(col, overflow="fold")
+    for f in ranked_findings(analysis):
+        table.add_row(Text(f.severity, style=STYLES.get(f.severity, "")), Text(f.rule),
+                      Text(f.table or ""), Text(f.message + (f"\n→ {f.help}" if f.help else "")))
+    return table
+
+
+def recommendations_table(analysis: Analysis) -> Table:
+    table = Table(title="Recommendations (ranked by benefit)")
+    for col in ("#", "action", "index", "table", "key", "est. gain", "size", "benefit"):
+        table.add_column(col, justify="right" if col in ("#", "size", "benefit") else "left",
+                         overflow="fold")
+    for n, r in enumerate(ranked_recommendations(analysis), 1):
+        pct = gain_percent(r)
+        table.add_row(str(n), Text(r.action, style="green" if r.action == "create" else "yellow"),
+                      Text(r.name), Text(r.table), Text(", ".join(r.index.columns) if r.index else ""),
+                      f"-{pct:.1f}%" if pct is not None else "-", human_bytes(r.estimated_size_bytes),
+                      f"{r.benefit:,.0f}")
+    return table
+
+
+def rejected_table(analysis: Analysis) -> Table:
+    table = Table(title="Rejected candidates")
+    for col in ("table", "key", "reason"):
+        table.add_column(col, overflow="fold")
+    for r in analysis.plan.rejected:
+        key = ", ".join(r.index.columns) + (f" WHERE {r.index.where}" if r.index.where else "")
+        table.add_row(Text(r.index.table), Text(key), Text(r.reason))
+    return table
