@@ -20,7 +20,7 @@ from advisor.emit.document import ranked_findings
 from advisor.model import SEVERITIES, Analysis, Finding
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "warning", "info": "note"}
+LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 
 
 def sarif_document(analysis: Analysis) -> dict[str, Any]:
