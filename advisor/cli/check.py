@@ -1,0 +1,91 @@
+"""`advisor check`: write a baseline, or compare the workload with it and gate CI.
+
+Exit 0: no regression; 1: a regression; 2: usage or connection error.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from advisor.cli._options import dsn_option
+from advisor.errors import AdvisorError
+
+FORMATS = ["table", "markdown", "junit", "sarif", "github", "json"]
+
+
+@click.command("check")
+@dsn_option
+@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Compare with this baseline; exit 1 on a regression.")
+@click.option("--write-baseline", "write_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Record the workload as the baseline in FILE (atomically).")
+@click.option("--log", "logs", multiple=True, type=click.Path(path_type=Path),
+              help="Server log file(s): traces for queries per request.")
+@click.option("--trace", "app_traces", multiple=True, type=click.Path(path_type=Path),
+              help="JSONL trace(s) from the advisor.trace SQLAlchemy hook.")
+@click.option("--timings", is_flag=True,
+              help="Record pg_stat_statements mean time and calls, and compare them.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="Output format (stdout); progress and errors go to stderr.")
+@click.option("--fail-on-new", is_flag=True, help="Fail on statements the baseline lacks.")
+@click.option("--fail-on-missing", is_flag=True,
+              help="Fail on baseline statements the workload no longer runs.")
+@click.option("--cost-threshold", type=float, default=None, metavar="PCT",
+              help="Planner cost increase that fails (percent; default 10).")
+@click.option("--large-table-rows", type=int, default=None, metavar="N",
+              help="Tables this large make a lost index critical (default 10000).")
+@click.option("--time-threshold", type=float, default=None, metavar="PCT",
+              help="With --timings: mean time increase that fails (percent; default 50).")
+@click.option("--min-calls", type=int, default=None, metavar="N",
+              help="With --timings: judge only statements called N+ times (default 20).")
+@click.option("-v", "--verbose", is_flag=True, help="Also show notes (plan changes, new, missing).")
+def command(dsn, baseline_path, write_path, logs, app_traces, timings, fmt, fail_on_new,
+            fail_on_missing, cost_threshold, large_table_rows, time_threshold, min_calls,
+            verbose):
+    """Catch slow-query and N+1 regressions against a baseline (for CI)."""
+    from advisor import console
+    from advisor.check import CheckSettings, check, record
+
+    if not dsn:
+        raise AdvisorError("--dsn is required (or set $ADVISOR_DSN)")
+    if bool(baseline_path) == bool(write_path):
+        raise AdvisorError("give exactly one of --baseline FILE or --write-baseline FILE")
+    settings = CheckSettings(fail_on_new=fail_on_new, fail_on_missing=fail_on_missing)
+    for name, value in (("cost_increase_pct", cost_threshold),
+                        ("large_table_rows", large_table_rows),
+                        ("mean_time_increase_pct", time_threshold), ("min_calls", min_calls)):
+        if value is not None:
+            setattr(settings, name, value)
+    with console.progress("EXPLAIN") as advance:
+        def on_progress(done: int, total: int) -> None:
+            advance(1, total=total)
+
+        if write_path:
+            baseline = record(dsn, write_path, logs=logs, app_traces=app_traces,
+                              timings=timings, settings=settings, on_progress=on_progress)
+        else:
+            report = check(dsn, baseline_path, logs=logs, app_traces=app_traces,
+                           settings=settings, on_progress=on_progress)
+    if write_path:
+        console.err.print(f"wrote baseline {write_path}: {len(baseline.statements)} statements, "
+                          f"{len(baseline.requests)} kinds of request")
+        return
+    _render(report, fmt, verbose)
+    if report.failed:
+        raise SystemExit(1)
+
+
+def _render(report, fmt: str, verbose: bool) -> None:
+    import sys
+
+    from advisor import console
+    from advisor.check.formats import render
+
+    if fmt == "table":
+        from advisor.check.formats.terminal import print_report
+
+        print_report(console.out, report, verbose)
+        return
+    sys.stdout.write(render(report, fmt) + "\n")
