@@ -31,6 +31,7 @@ from advisor.errors import AdvisorError
 from advisor.model import Plan, Recommendation, Snapshot
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "alembic"
+MAX_NAME_BYTES = 63  # NAMEDATALEN - 1: PostgreSQL truncates longer names
 INDENT = "    "
 
 
@@ -42,14 +43,15 @@ def write_migrations(plan: Plan, directory: Path, *, batch: bool = False,
     ``snapshot`` or ``queries`` (fingerprint -> SQL) let each docstring quote the statements a
     revision serves; without them only fingerprints are named.
     """
-    groups = _revision_groups(plan, batch)
-    if not groups:
+    _check_names(plan)
+    if not _revision_groups(plan, batch):
         return []
     known = dict(queries or {})
     if snapshot is not None:
         known.update({s.fingerprint: s.query for s in snapshot.statements})
     project = _project(Path(directory))
     head = _single_head(project)
+    groups = _revision_groups(_without_written(plan, project), batch)
     written = []
     for recs in groups:
         for rec in recs:
@@ -57,6 +59,22 @@ def write_migrations(plan: Plan, directory: Path, *, batch: bool = False,
         head, path = _generate(project, head, recs, message_prefix, known)
         written.append(path)
     return written
+
+
+def _check_names(plan: Plan) -> None:
+    for rec in plan.recommendations:
+        if not rec.name or len(rec.name.encode()) > MAX_NAME_BYTES:
+            raise AdvisorError(f"index name {rec.name!r} is empty or longer than {MAX_NAME_BYTES} bytes: "
+                               "PostgreSQL would truncate it and the migration could not find it again")
+
+
+def _without_written(plan: Plan, scripts: ScriptDirectory) -> Plan:
+    """The plan less what an earlier advisor revision in this project already does."""
+    done = set()
+    for script in scripts.walk_revisions():
+        done |= {(getattr(script.module, "advisor_action", "create"), name)
+                 for name in getattr(script.module, "advisor_indexes", None) or ()}
+    return Plan(recommendations=[r for r in plan.recommendations if (r.action, r.name) not in done])
 
 
 def _revision_groups(plan: Plan, batch: bool) -> list[list[Recommendation]]:
@@ -146,7 +164,7 @@ def _generate(scripts: ScriptDirectory, head: str | None, recs: list[Recommendat
         script = scripts.generate_revision(
             rev_id, message, head=head or "base", splice=False,
             summary=_docstring_safe(revision_summary(recs, queries)),
-            index_names=names, upgrades="\n".join(upgrades), downgrades="\n".join(downgrades))
+            index_names=names, action=verb, upgrades="\n".join(upgrades), downgrades="\n".join(downgrades))
     except CommandError as exc:
         raise AdvisorError(f"cannot write the revision for {what}: {exc}") from None
     return rev_id, Path(script.path)
@@ -239,8 +257,8 @@ def remove_index_revisions(directory: Path, names: Iterable[str]) -> list[Path]:
 
 def _rechain(path: Path, old: str, new: str | tuple | None) -> None:
     text = path.read_text(encoding="utf-8")
-    text = re.sub(rf"^down_revision = {re.escape(repr(old))}$", f"down_revision = {new!r}", text,
-                  count=1, flags=re.MULTILINE)
-    text = re.sub(rf"^Revises: {re.escape(old)}$", f"Revises: {new or ''}", text, count=1,
+    text = re.sub(rf"""^(down_revision(?:\s*:[^=\n]+)?\s*=\s*)(['"]){re.escape(old)}\2[ \t]*$""",
+                  lambda m: f"{m.group(1)}{new!r}", text, count=1, flags=re.MULTILINE)
+    text = re.sub(rf"^Revises: {re.escape(old)}$", f"Revises:{' ' + new if new else ''}", text, count=1,
                   flags=re.MULTILINE)
     path.write_text(text, encoding="utf-8")

@@ -78,7 +78,7 @@ def create_index_call(rec: Recommendation, indent: str = "") -> list[str]:
         items.append(code)
         if column is not None and spec.opclass:
             ops[column] = spec.opclass
-    lines = [f"op.create_index(", f"    {rec.name!r},", f"    {table!r},", f"    [{', '.join(items)}],"]
+    lines = ["op.create_index(", f"    {rec.name!r},", f"    {table!r},", f"    [{', '.join(items)}],"]
     if schema:
         lines.append(f"    schema={schema!r},")
     if spec.unique:

@@ -6,7 +6,10 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 from advisor.emit.migrations import write_migrations
+from advisor.errors import AdvisorError
 from advisor.model import IndexSpec, Plan, Recommendation, StatementGain
 
 QUERIES = {"abcd1234abcd1234": 'SELECT * FROM "order" WHERE customer_id = $1'}
@@ -44,7 +47,7 @@ Serves:
                     120 calls, cost 1,000.0 -> 8.5 per call
 
 Revision ID: 1ee49f37bfcb
-Revises: 
+Revises:
 Create Date: <now>
 
 """
@@ -57,7 +60,8 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-# The indexes this revision creates or drops (`advisor validate --prune` finds revisions by it).
+# What this revision does to which indexes (advisor reads it: --prune, and not writing it twice).
+advisor_action = 'create'
 advisor_indexes = ['order_customer_id_idx']
 
 '''
@@ -185,3 +189,18 @@ def test_hostile_names_stay_python_literals(tmp_path):
     module = ast.parse(text)
     assert ast.get_docstring(module).startswith(f"advisor: create {name}")
     assert f"    {name!r},\n" in text
+
+
+def test_names_over_63_bytes_are_refused(tmp_path):
+    name = "ü" * 32  # 32 characters, 64 bytes: PostgreSQL would truncate it
+    with pytest.raises(AdvisorError, match="longer than 63 bytes"):
+        write_migrations(Plan(recommendations=[create(name, ["a"])]), tmp_path / "m")
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_second_run_does_not_write_the_same_index_twice(tmp_path):
+    plan = Plan(recommendations=[create("order_customer_id_idx", ["customer_id"]), create("order_total_idx", ["total"])])
+    first = write_migrations(Plan(recommendations=plan.recommendations[:1]), tmp_path / "m")
+    second = write_migrations(plan, tmp_path / "m")
+    assert len(first) == 1 and len(second) == 1 and "order_total_idx" in second[0].read_text()
+    assert write_migrations(plan, tmp_path / "m") == []

@@ -7,7 +7,7 @@
 ${summary}
 
 Revision ID: ${up_revision}
-Revises: ${down_revision | comma,n}
+Revises:${" " + comma(down_revision) if down_revision else ""}
 Create Date: ${create_date}
 
 """
@@ -20,7 +20,8 @@ down_revision = ${repr(down_revision)}
 branch_labels = ${repr(branch_labels)}
 depends_on = ${repr(depends_on)}
 
-# The indexes this revision creates or drops (`advisor validate --prune` finds revisions by it).
+# What this revision does to which indexes (advisor reads it: --prune, and not writing it twice).
+advisor_action = ${repr(action)}
 advisor_indexes = ${repr(index_names)}
 
 # CREATE/DROP INDEX CONCURRENTLY cannot run inside a transaction: the work runs in an autocommit
