@@ -30,7 +30,7 @@ N_PLUS_ONE_RULES = ("n-plus-one", "n+1", "n_plus_one", "nplusone")
 
 def render_report(analysis: Analysis, snapshot: Snapshot, validation: dict | None = None) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                             trim_blocks=True, lstrip_blocks=True)
     env.filters.update(size=human_bytes, short_sql=short_sql, num=_num, times=_times)
     return env.get_template("report.html.j2").render(**report_context(analysis, snapshot, validation))
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from advisor.emit.report import render_report, write_report
+from advisor.model import Analysis, Snapshot
 from tests.emit import builders
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -95,6 +96,11 @@ def test_no_validation_section_without_validation():
     snap = builders.snapshot()
     html = render_report(builders.analysis(snap), snap)
     assert 'id="validation"' not in html and html.count("<svg") == 1
+
+
+def test_an_empty_analysis_renders():
+    html = render_report(Analysis(), Snapshot())
+    assert "no statements captured" in html and "No N+1 pattern found" in html and "<svg" not in html
 
 
 def test_write_report_is_atomic(tmp_path):
