@@ -178,7 +178,7 @@ def _docstring_safe(text: str) -> str:
 def _autocommit(body: Iterable[str]) -> list[str]:
     pad = INDENT * 2
     return [f"{INDENT}with op.get_context().autocommit_block():", f"{pad}_set_timeouts()",
-            *(pad + line if line else "" for line in body)]
+            *(pad + line if line else "" for line in body), f"{pad}_reset_timeouts()"]
 
 
 def _create_bodies(recs: list[Recommendation]) -> tuple[list[str], list[str]]:

@@ -181,7 +181,9 @@ def test_offline_sql_passes_squawk(tmp_path):
         assert "CONCURRENTLY" in sql
         path = tmp_path / f"{revision}.sql"
         path.write_text(sql)
-        done = subprocess.run([str(SQUAWK), "--reporter", "json", "--pg-version", "15", str(path)],
+        # opt-in rules too: lock_timeout and statement_timeout must be set before the build
+        done = subprocess.run([str(SQUAWK), "--reporter", "json", "--pg-version", "15",
+                               "--include", "require-timeout-settings", str(path)],
                               capture_output=True, text=True)
         problems = [p for p in json.loads(done.stdout or "[]") if not _alembic_bookkeeping(sql, p)]
         assert problems == [], (sql, problems)

@@ -78,12 +78,14 @@ def upgrade() -> None:
             postgresql_concurrently=True,
             if_not_exists=True,
         )
+        _reset_timeouts()
 
 
 def downgrade() -> None:
     with op.get_context().autocommit_block():
         _set_timeouts()
         op.drop_index('order_customer_id_idx', schema='public', postgresql_concurrently=True, if_exists=True)
+        _reset_timeouts()
 '''
     assert "SET lock_timeout" in text and 'op.execute("SET statement_timeout = 0")' in text
 
@@ -106,6 +108,7 @@ def upgrade() -> None:
             postgresql_concurrently=True,
             if_not_exists=True,
         )
+        _reset_timeouts()
 
 
 '''
@@ -127,6 +130,7 @@ def upgrade() -> None:
             postgresql_concurrently=True,
             if_not_exists=True,
         )
+        _reset_timeouts()
 
 
 '''
@@ -152,6 +156,7 @@ def upgrade() -> None:
             postgresql_concurrently=True,
             if_not_exists=True,
         )
+        _reset_timeouts()
 
 
 '''
@@ -173,6 +178,7 @@ def upgrade() -> None:
         # idx_scan: 0
         # since: 2026-11-01T00:00:00+00:00
         op.drop_index('order_status_old', schema='public', postgresql_concurrently=True, if_exists=True)
+        _reset_timeouts()
 
 
 def downgrade() -> None:
@@ -180,6 +186,7 @@ def downgrade() -> None:
         _set_timeouts()
         _drop_invalid_index('public', 'order_status_old')
         op.execute(sa.text('CREATE INDEX CONCURRENTLY IF NOT EXISTS order_status_old ON public."order" USING btree (status) WHERE (note = \\'x \\\\:y\\')'))
+        _reset_timeouts()
 '''
 
 

@@ -28,13 +28,19 @@ advisor_indexes = ${repr(index_names)}
 # block. A concurrent build still waits for locks at its start and end: lock_timeout makes it
 # give up quickly on a busy table instead of queueing every writer behind it (re-run later).
 # The build itself may rightly take long on a big table, so statement_timeout is lifted for it
-# rather than inherited from the role or the server.
+# rather than inherited from the role or the server; both are reset when the work is done.
 LOCK_TIMEOUT = "5s"
 
 
 def _set_timeouts() -> None:
     op.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
     op.execute("SET statement_timeout = 0")
+
+
+def _reset_timeouts() -> None:
+    """Back to the session's defaults, for the revisions that run after this one."""
+    op.execute("RESET lock_timeout")
+    op.execute("RESET statement_timeout")
 
 
 def _drop_invalid_index(schema: str, name: str) -> None:
