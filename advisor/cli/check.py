@@ -5,6 +5,7 @@ Exit 0: no regression; 1: a regression; 2: usage or connection error.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -58,9 +59,13 @@ def command(dsn, baseline_path, write_path, logs, app_traces, timings, fmt, fail
                         ("mean_time_increase_pct", time_threshold), ("min_calls", min_calls)):
         if value is not None:
             setattr(settings, name, value)
-    with console.progress("EXPLAIN") as advance:
+    with ExitStack() as stack:
+        bar = []
+
         def on_progress(done: int, total: int) -> None:
-            advance(1, total=total)
+            if not bar:  # started late: errors before the first EXPLAIN stay one line
+                bar.append(stack.enter_context(console.progress("EXPLAIN", total)))
+            bar[0](1)
 
         if write_path:
             baseline = record(dsn, write_path, logs=logs, app_traces=app_traces,
