@@ -91,6 +91,7 @@ def report_context(analysis: Analysis, snapshot: Snapshot, validation: dict | No
         "notes": [*(analysis.plan.notes if analysis.plan else []), *snapshot.notes],
         "statements": statements,
         "validation": _validation_view(validation) if validation else None,
+        "eager": _eager_rows((validation or {}).get("eager_loading")),
     }
 
 
@@ -200,3 +201,18 @@ def _validation_view(validation: dict) -> dict[str, Any]:
         view["speedup_chart"] = charts.before_after_chart(rows, "speedup (x)", "speedups",
                                                           names=("estimated", "measured"))
     return view
+
+
+def _eager_rows(eager: dict | None) -> list[dict[str, Any]]:
+    """Lazy vs eager loading per endpoint (the N+1 fix, measured): ``{"lazy": run, "eager": run}``."""
+    if not eager or not isinstance(eager.get("lazy"), dict):
+        return []
+
+    def endpoints(run: dict | None) -> dict:
+        run = run or {}
+        return run.get("endpoints", run) if isinstance(run.get("endpoints", run), dict) else {}
+
+    lazy, fixed = endpoints(eager.get("lazy")), endpoints(eager.get("eager"))
+    rows = [{"endpoint": name, "before": lazy[name], "after": fixed.get(name, {})}
+            for name in lazy if isinstance(lazy[name], dict)]
+    return sorted(rows, key=lambda r: -(r["before"].get("mean_queries") or 0))

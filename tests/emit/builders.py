@@ -115,6 +115,12 @@ def validation() -> dict:
         ],
         "statements": [{"statement": "x", "query": HOSTILE_SQL, "before": {"mean_ms": 75.0, "calls": 40},
                         "after": {"mean_ms": 2.0, "calls": 40}, "speedup": 37.5}],
+        "eager_loading": {
+            "lazy": {"endpoints": {"GET /orders/<id>": {"mean_queries": 21.0, "p95_ms": 7.0, "rps": 400.0},
+                                   "GET /search": {"mean_queries": 2.0, "p95_ms": 25.0, "rps": 130.0}}},
+            "eager": {"endpoints": {"GET /orders/<id>": {"mean_queries": 2.0, "p95_ms": 3.1, "rps": 700.0},
+                                    "GET /search": {"mean_queries": 2.0, "p95_ms": 25.0, "rps": 131.0}}},
+        },
         "recommendations": [
             {"name": "order_customer_id_idx", "table": "public.order", "idx_scan": 36_000,
              "estimated_speedup": 181.0, "measured_speedup": 9.5, "statements_measured": 1, "helps": True,

@@ -87,6 +87,8 @@ def test_sections(html):
     assert "write cost: 900 updates/h" in html  # rejected, with its reason
     assert "Validation: measured vs estimated" in html and "not used by any plan" in html
     assert "plan with <code>order_customer_id_idx</code>" in html  # plan_after rendered
+    eager = html[html.index('id="eager-loading"'):]
+    assert "21.0 → 2.0" in eager[: eager.index("</table>")]  # the N+1 fix, measured
     # the two Seq Scans on tables with a finding are marked; the Limit above one of them is not
     assert len(re.findall(r'class="node( root)? problem"', html)) == 2
     assert '<details class="node root" open>\n  <summary><span class="nt">Limit</span>' in html
