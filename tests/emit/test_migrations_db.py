@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import conninfo
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -71,9 +72,12 @@ def db(fresh_db):
     return fresh_db
 
 
-def alembic(ini: Path, dsn: str | None, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def alembic(ini: Path, dsn: str | None, *args: str, check: bool = True,
+            database_url: str | None = None) -> subprocess.CompletedProcess:
     extra = ["-x", f"dsn={dsn}"] if dsn else []
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    if database_url:
+        env["DATABASE_URL"] = database_url
     done = subprocess.run([sys.executable, "-m", "alembic", "-c", str(ini), *extra, *args],
                           capture_output=True, text=True, env=env, cwd=ini.parent)
     if check and done.returncode != 0:
@@ -112,7 +116,8 @@ def test_scaffold_upgrade_downgrade_upgrade(db, tmp_path):
     assert after.get("order_status_old") is True
     assert definition_of(db, "order_status_old") == plan.recommendations[-1].evidence["definition"]
 
-    alembic(ini, db, "upgrade", "head")
+    # DATABASE_URL instead of -x dsn, as a libpq key=value string (what validate's scratch copy passes)
+    alembic(ini, None, "upgrade", "head", database_url=conninfo.make_conninfo("", **conninfo.conninfo_to_dict(db)))
     assert all(indexes(db).get(name) is True for name in created)
 
 
