@@ -20,25 +20,27 @@ from advisor.check.compare import compare
 from advisor.check.observe import Progress, observe
 from advisor.check.report import CheckReport
 from advisor.check.settings import CheckSettings
+from advisor.model import Trace
 
 __all__ = ["Baseline", "CheckReport", "CheckSettings", "check", "compare", "observe", "record"]
 
 
 def record(dsn: str, path: Path, *, logs: Sequence[Path] = (), app_traces: Sequence[Path] = (),
-           timings: bool = False, settings: CheckSettings | None = None,
+           traces: Sequence[Trace] = (), timings: bool = False, settings: CheckSettings | None = None,
            on_progress: Progress | None = None) -> Baseline:
     """Observe ``dsn``'s workload and write it to ``path`` as the baseline."""
-    baseline = observe(dsn, logs=logs, app_traces=app_traces, timings=timings,
+    baseline = observe(dsn, logs=logs, app_traces=app_traces, traces=traces, timings=timings,
                        settings=settings, on_progress=on_progress)
     write_baseline(baseline, path)
     return baseline
 
 
 def check(dsn: str, path: Path, *, logs: Sequence[Path] = (), app_traces: Sequence[Path] = (),
-          settings: CheckSettings | None = None,
+          traces: Sequence[Trace] = (), settings: CheckSettings | None = None,
           on_progress: Progress | None = None) -> CheckReport:
     """Compare ``dsn``'s workload now with the baseline at ``path``."""
     baseline = read_baseline(path)
-    current = observe(dsn, logs=logs, app_traces=app_traces, timings=baseline.timings,
+    current = observe(dsn, logs=logs, app_traces=app_traces, traces=traces,
+                      timings=baseline.timings,
                       settings=settings, on_progress=on_progress)
     return compare(baseline, current, settings, baseline_name=str(path))

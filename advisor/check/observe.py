@@ -22,7 +22,8 @@ from advisor.check.requests import request_profile
 from advisor.check.settings import CheckSettings
 from advisor.check.shape import Shape, plan_shape
 from advisor.db import describe, session
-from advisor.model import Snapshot, Statement
+from advisor.errors import AdvisorError
+from advisor.model import Snapshot, Statement, Trace
 
 _WORKLOAD = re.compile(r"^\s*(select|insert|update|delete|with|values|table)\b", re.I)
 _SYSTEM = re.compile(r"\b(pg_catalog\.|information_schema\.|(from|join)\s+pg_\w+)|"
@@ -32,15 +33,19 @@ Progress = Callable[[int, int], None]
 
 
 def observe(dsn: str, *, logs: Sequence[Path] = (), app_traces: Sequence[Path] = (),
-            timings: bool = False, settings: CheckSettings | None = None,
+            traces: Sequence[Trace] = (), timings: bool = False,
+            settings: CheckSettings | None = None,
             on_progress: Progress | None = None) -> Baseline:
-    """What ``dsn``'s workload looks like now, in the baseline's terms."""
+    """What ``dsn``'s workload looks like now, in the baseline's terms.
+
+    Traces (for queries per request) come from server ``logs``, ``app_traces`` files, or
+    ``traces`` already in memory.
+    """
     settings = settings or CheckSettings()
     snapshot = _snapshot(dsn, logs)
     if app_traces:
-        from advisor.trace import load
-
-        snapshot.traces += load(app_traces)
+        snapshot.traces += _optional("advisor.trace", "load", "--trace")(app_traces)
+    snapshot.traces += list(traces)
     statements = sorted((s for s in snapshot.statements if is_workload(s.query)),
                         key=lambda s: s.fingerprint)
     with session(dsn) as conn:
@@ -53,7 +58,7 @@ def observe(dsn: str, *, logs: Sequence[Path] = (), app_traces: Sequence[Path] =
         tables = _table_rows(conn, [r.shape for r in records if r.shape])
     return Baseline(created_at=datetime.now(UTC).isoformat(timespec="seconds"),
                     database=describe(dsn), server_version=version, timings=timings,
-                    traced=bool(logs or app_traces), tables=tables, statements=records,
+                    traced=bool(logs or app_traces or traces), tables=tables, statements=records,
                     requests=request_profile(snapshot.traces), notes=list(snapshot.notes))
 
 
@@ -130,7 +135,7 @@ def _snapshot(dsn: str, logs: Sequence[Path]) -> Snapshot:
 def _statements_only(dsn: str, logs: Sequence[Path]) -> Snapshot:
     """Until capture lands: pg_stat_statements rows of the current database, no catalog."""
     if logs:
-        from advisor.capture.logs import read_traces  # noqa: F401 (fails clearly if absent)
+        _optional("advisor.capture.logs", "read_traces", "--log")
     with session(dsn) as conn:
         rows = conn.execute(
             "SELECT query, queryid::text, calls, mean_exec_time, stddev_exec_time "
@@ -143,3 +148,13 @@ def _statements_only(dsn: str, logs: Sequence[Path]) -> Snapshot:
         if s.fingerprint not in merged or merged[s.fingerprint].calls < calls:
             merged[s.fingerprint] = s
     return Snapshot(statements=list(merged.values()))
+
+
+def _optional(module: str, name: str, option: str):
+    """A function of another stage, or a clear error when this installation lacks it."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        raise AdvisorError(f"{option} needs {module}.{name}, which this advisor lacks") from None
