@@ -1,0 +1,66 @@
+"""What a rule's check sees: the snapshot, its shapes and plan evidence, its own thresholds.
+
+    >>> from advisor.model import Snapshot, Statement
+    >>> ctx = Context.build(Snapshot(statements=[Statement("SELECT 1", calls=2, total_time_ms=5.0)]))
+    >>> ctx.total_time_ms, ctx.share(ctx.snapshot.statements[0])
+    (5.0, 1.0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisor.analyze.plans import PlanEvidence, statement_evidence
+from advisor.analyze.shapes import extract_shapes
+from advisor.model import Finding, QueryShape, Snapshot, Statement, Table
+
+
+@dataclass
+class Context:
+    snapshot: Snapshot
+    shapes: dict[str, QueryShape]
+    evidence: dict[str, list[PlanEvidence]]
+    total_time_ms: float
+    rule_id: str = ""
+    severity: str = "medium"
+    thresholds: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, snapshot: Snapshot) -> Context:
+        shapes = {s.fingerprint: s for s in extract_shapes(snapshot)}
+        evidence = {s.fingerprint: statement_evidence(s, snapshot.catalog) for s in snapshot.statements}
+        total = sum(max(s.total_time_ms, 0.0) for s in snapshot.statements)
+        return cls(snapshot, shapes, evidence, total)
+
+    @property
+    def catalog(self):
+        return self.snapshot.catalog
+
+    def statements(self) -> list[tuple[Statement, QueryShape]]:
+        """Each statement with its shape, parsed ones only."""
+        return [(s, self.shapes[s.fingerprint]) for s in self.snapshot.statements
+                if s.fingerprint in self.shapes and not self.shapes[s.fingerprint].parse_error]
+
+    def share(self, statement: Statement) -> float:
+        """The statement's share of the workload's total execution time (0..1)."""
+        return statement.total_time_ms / self.total_time_ms if self.total_time_ms > 0 else 0.0
+
+    def table(self, qualname: str | None) -> Table | None:
+        return self.snapshot.catalog.table(qualname) if qualname else None
+
+    def rows(self, qualname: str | None) -> float:
+        table = self.table(qualname)
+        return max(table.reltuples, float(table.n_live_tup)) if table else 0.0
+
+    def threshold(self, name: str) -> Any:
+        return self.thresholds[name]
+
+    def finding(self, message: str, help: str, **kwargs: Any) -> Finding:
+        return Finding(rule=self.rule_id, severity=self.severity, message=message, help=help, **kwargs)
+
+    def workload_evidence(self, statements: list[Statement]) -> dict[str, Any]:
+        """Calls, time and share of total time of a group of statements, for a finding."""
+        total = sum(s.total_time_ms for s in statements)
+        return {"calls": sum(s.calls for s in statements), "total_time_ms": round(total, 3),
+                "share_of_total_time": round(total / self.total_time_ms, 4) if self.total_time_ms else 0.0}

@@ -1,0 +1,50 @@
+"""Small helpers several rules share: matching plan nodes to shapes, formatting numbers."""
+
+from __future__ import annotations
+
+from advisor.analyze.plans import PlanEvidence
+from advisor.model import Predicate, QueryShape, TableAccess
+
+EQUALITY = ("=", "in", "any", "is null")
+RANGE = ("<", ">", "<=", ">=", "between")
+
+
+def access_for(shape: QueryShape, evidence: PlanEvidence) -> TableAccess | None:
+    """The shape's use of the table a plan node scans (by alias when the table occurs twice)."""
+    candidates = [a for a in shape.tables if a.table == evidence.relation]
+    if len(candidates) > 1 and evidence.alias:
+        named = [a for a in candidates if (a.alias or a.table.split(".")[1]) == evidence.alias]
+        candidates = named or candidates
+    return candidates[0] if candidates else None
+
+
+def plain(predicates: list[Predicate], ops: tuple[str, ...]) -> list[str]:
+    """Column names of predicates with these operators on the column itself (no function)."""
+    seen: list[str] = []
+    for p in predicates:
+        if p.op in ops and not p.function and p.column not in seen:
+            seen.append(p.column)
+    return seen
+
+
+def index_columns(access: TableAccess, width: int = 3) -> list[str]:
+    """Equality columns first, then one range column: the usual btree key order."""
+    columns = plain(access.predicates, EQUALITY)
+    ranges = [c for c in plain(access.predicates, RANGE) if c not in columns]
+    return (columns + ranges[:1])[:width]
+
+
+def percent(fraction: float | None) -> str:
+    if fraction is None:
+        return "?"
+    value = fraction * 100
+    return f"{value:.0f}%" if value >= 10 else f"{value:.2g}%"
+
+
+def short_sql(sql: str, width: int = 90) -> str:
+    text = " ".join(sql.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def ddl_columns(columns: list[str]) -> str:
+    return ", ".join(c if "(" not in c or c.startswith("(") else f"({c})" for c in columns)
