@@ -91,4 +91,6 @@ class CheckReport(Serializable):
                   for s in ("new", "missing", "unstable")}
         extra = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
         head = (f"{n} regression{'s' if n != 1 else ''}" if n else "no regressions")
-        return f"{head} in {len(self.statements)} statements" + (f" ({extra})" if extra else "")
+        total = len(self.statements)
+        return (f"{head} in {total} statement{'s' if total != 1 else ''}"
+                + (f" ({extra})" if extra else ""))

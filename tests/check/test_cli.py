@@ -99,3 +99,17 @@ def test_usage_errors_exit_2(advisor, tmp_path):
     both = advisor("check", "--dsn", "postgresql://x@127.0.0.1:1/x", "--baseline", "a",
                    "--write-baseline", "b")
     assert both.exit_code == 2 and "exactly one" in both.stderr
+
+
+def test_docs_use_only_options_the_command_has():
+    import re
+    from pathlib import Path
+
+    from advisor.cli.check import command
+
+    text = (Path(__file__).parents[2] / "docs" / "ci.md").read_text()
+    known = {opt for p in command.params for opt in p.opts}
+    used = set()
+    for call in re.findall(r"advisor check([^\n]*(?:\\\n[^\n]*)*)", text):
+        used |= set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", call))
+    assert used and used <= known, used - known
