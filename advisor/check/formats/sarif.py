@@ -19,15 +19,14 @@ REPORTED = ("critical", "error", "warning")
 def render_sarif(report: CheckReport) -> str:
     rules = [{"id": kind, "name": "".join(w.title() for w in kind.split("-")),
               "shortDescription": {"text": title}, "fullDescription": {"text": why},
-              "helpUri": "https://github.com/advisor/advisor/blob/main/docs/ci.md"}
+              "help": {"text": f"{why} See docs/ci.md for the thresholds and how to refresh "
+                               "the baseline."}}
              for kind, (title, why) in sorted(KINDS.items())]
     index = {r["id"]: i for i, r in enumerate(rules)}
     results = [_result(c, index[c.kind], report.baseline) for c in report.changes
                if c.failing or c.severity in REPORTED]
     document = {"$schema": SCHEMA, "version": "2.1.0", "runs": [{
-        "tool": {"driver": {"name": "advisor check", "version": __version__,
-                            "informationUri": "https://github.com/advisor/advisor",
-                            "rules": rules}},
+        "tool": {"driver": {"name": "advisor check", "version": __version__, "rules": rules}},
         "results": results,
         "properties": {"summary": report.summary()},
     }]}
