@@ -10,10 +10,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import conninfo
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from psycopg import conninfo
 
 from advisor.emit.migrations import remove_index_revisions, write_migrations
 from advisor.errors import AdvisorError
