@@ -17,8 +17,11 @@ def print_report(console: Console, report: CheckReport, verbose: bool = False) -
     if shown:
         table = Table(show_lines=False, title=f"advisor check against {report.baseline}"
                       if report.baseline else None)
-        for column in ("", "change", "statement", "details", "query"):
-            table.add_column(column)
+        table.add_column("")
+        table.add_column("change")
+        table.add_column("statement", min_width=16, no_wrap=True)
+        table.add_column("details", ratio=2, overflow="fold")
+        table.add_column("query", ratio=1)
         for c in shown:
             table.add_row(f"[{STYLE[c.severity]}]{'FAIL' if c.failing else c.severity}[/]",
                           escape(c.title), escape(c.subject), escape(c.message),
