@@ -29,7 +29,7 @@ _FLIPPED = {"=": "=", "<>": "<>", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
 _CONTAINMENT = {exp.ArrayContainsAll: "@>", exp.ArrayContainedBy: "<@", exp.ArrayOverlaps: "&&",
                 exp.JSONBContains: "?"}
 _NESTED = (exp.Subquery, exp.Select, exp.Union, exp.Exists)
-_cache: dict[tuple[str, int], QueryShape] = {}
+_cache: dict[tuple[str, str, int], QueryShape] = {}
 _CACHE_LIMIT = 50_000
 
 
@@ -49,7 +49,7 @@ def extract_shapes(snapshot: Snapshot) -> list[QueryShape]:
 
 
 def _shape(sql: str, fingerprint: str, index: CatalogIndex) -> QueryShape:
-    key = (fingerprint, index.signature)
+    key = (fingerprint, sql, index.signature)  # one fingerprint may carry different literals
     cached = _cache.get(key)
     if cached is None:
         if len(_cache) > _CACHE_LIMIT:
