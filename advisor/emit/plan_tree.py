@@ -34,9 +34,14 @@ class NodeView:
             yield from child.walk()
 
 
-def plan_view(plan: dict, problem_tables: set[str] = frozenset(), problem_nodes: Iterable[str] = ()) -> NodeView:
-    """The tree; a node is a problem when it scans a flagged table or its type was named by a finding."""
-    node_types = set(problem_nodes)
+def plan_view(plan: dict, problem_tables: set[str] = frozenset(), problem_nodes: Iterable[dict] = ()) -> NodeView:
+    """The tree with its problem nodes marked.
+
+    ``problem_nodes`` are the findings' ``plan_node`` evidence (``{"node": "Seq Scan", "relation":
+    "public.order", "alias": "o"}``): a node matching one is a problem. Without them, a sequential
+    or bitmap heap scan of a table in ``problem_tables`` is.
+    """
+    specs = [n for n in problem_nodes if isinstance(n, dict) and n.get("node")]
     relation = plan.get("Relation Name")
     qualified = f"{plan['Schema']}.{relation}" if relation and plan.get("Schema") else relation
     label = plan.get("Node Type", "?")
@@ -46,16 +51,24 @@ def plan_view(plan: dict, problem_tables: set[str] = frozenset(), problem_nodes:
         label += f" on {qualified}"
         if plan.get("Alias") and plan["Alias"] != relation:
             label += f" {plan['Alias']}"
-    problem = plan.get("Node Type") in node_types or (
-        plan.get("Node Type") in SCANS_TO_FLAG and relation is not None
-        and (qualified in problem_tables or f"public.{relation}" in problem_tables))
+    if specs:
+        problem = any(_matches(plan, qualified, spec) for spec in specs)
+    else:
+        problem = (plan.get("Node Type") in SCANS_TO_FLAG and relation is not None
+                   and (qualified in problem_tables or f"public.{relation}" in problem_tables))
     cost = f"{plan.get('Startup Cost', 0):,.2f}..{plan.get('Total Cost', 0):,.2f}"
     return NodeView(
         label=label, cost=cost, rows=f"{plan.get('Plan Rows', 0):,}",
         details=[(k, _text(plan[k])) for k in DETAIL_KEYS if k in plan],
         problem=problem,
-        children=[plan_view(child, problem_tables, node_types) for child in plan.get("Plans", [])],
+        children=[plan_view(child, problem_tables, specs) for child in plan.get("Plans", [])],
     )
+
+
+def _matches(plan: dict, qualified: str | None, spec: dict) -> bool:
+    return (plan.get("Node Type") == spec["node"]
+            and spec.get("relation") in (None, qualified)
+            and spec.get("alias") in (None, plan.get("Alias")))
 
 
 def _text(value) -> str:

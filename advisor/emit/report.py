@@ -172,7 +172,7 @@ def _statement_views(analysis: Analysis, snapshot: Snapshot, findings: list[Find
         mine = [f for f in findings if fp in f.statements]
         serving = [r for r in recs if any(g.statement == fp for g in r.statements)]
         tables = {f.table for f in mine if f.table} | {r.table for r in serving}
-        nodes = [f.evidence.get("node_type") for f in mine if isinstance(f.evidence.get("node_type"), str)]
+        nodes = [f.evidence.get("plan_node") for f in mine if isinstance(f.evidence.get("plan_node"), dict)]
         after = []
         for r in serving:
             plan = plans_after(r.evidence, [g.statement for g in r.statements]).get(fp)

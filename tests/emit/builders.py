@@ -85,7 +85,9 @@ def analysis(snap: Snapshot | None = None) -> Analysis:
     findings = [
         Finding(rule="missing-index", severity="high", message="Seq Scan on order filters 12 of 50,000 rows",
                 help="create order_customer_id_idx", table="public.order", statements=[fps[0]],
-                evidence={"node_type": "Seq Scan", "rows_removed": 49_988}),
+                evidence={"reason": "filter", "rows_removed": 49_988,
+                          "plan_node": {"kind": "seq-scan", "node": "Seq Scan", "relation": "public.order",
+                                        "alias": "o"}}),
         Finding(rule="missing-index", severity="medium", message="Seq Scan on <b>Weird</b> | table",
                 help="</td><script>alert(6)</script>", table=HOSTILE_TABLE, statements=[fps[1]]),
         Finding(rule="n-plus-one", severity="high",

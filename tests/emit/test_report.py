@@ -141,3 +141,15 @@ def test_opens_in_chromium_without_console_errors(tmp_path):
     assert {r.name for r in analysis.plan.recommendations} <= shown
     assert sum(1 for _, attrs in page.tags if attrs.get("class") == "np1") == 1
     assert "GET /orders/&lt;id&gt; runs the same SELECT on order_item 20 times per request" in dom
+
+
+def test_plan_view_marks_the_node_a_finding_names():
+    from advisor.emit.plan_tree import plan_view
+
+    scan = {"Node Type": "Seq Scan", "Relation Name": "order", "Schema": "public", "Total Cost": 9.0}
+    plan = {"Node Type": "Hash Join", "Join Type": "Inner", "Plans": [dict(scan, Alias="a"), dict(scan, Alias="b")]}
+    tree = plan_view(plan, {"public.order"}, [{"node": "Seq Scan", "relation": "public.order", "alias": "b"}])
+    assert [(n.label, n.problem) for n in tree.walk()] == [
+        ("Inner Hash Join", False), ("Seq Scan on public.order a", False), ("Seq Scan on public.order b", True)]
+    fallback = plan_view(plan, {"public.order"})
+    assert [n.problem for n in fallback.walk()] == [False, True, True]
