@@ -58,7 +58,7 @@ def _kept(predicate: Predicate, stats: ColumnStats, table: Table) -> float | Non
     if predicate.value is not None:
         value = predicate.value.strip("'").lower()
         value = "t" if value == "true" else "f" if value == "false" else value
-        for v, f in zip(values, freqs):
+        for v, f in zip(values, freqs, strict=False):
             if v.lower() == value or (v.lower() in TRUE_VALUES and value == "t"):
                 return f
         return None
