@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -216,3 +217,22 @@ def test_prune_removes_a_revision_and_rechains(db, tmp_path):
                                                                             ["order_customer_id_idx"]]
     alembic(tmp_path / "mig" / "alembic.ini", db, "upgrade", "head")
     assert "order_status_idx" not in indexes(db) and indexes(db)["order_total_idx"]
+
+
+def test_chains_onto_the_shopease_history(fresh_db, tmp_path):
+    """A real project's layout: alembic.ini with %(here)s paths, its own env.py and numbered files."""
+    app = ROOT / "app_under_test"
+    project = tmp_path / "shop"
+    project.mkdir()
+    shutil.copy(app / "alembic.ini", project / "alembic.ini")
+    shutil.copytree(app / "migrations", project / "migrations", ignore=shutil.ignore_patterns("__pycache__"))
+    theirs = {p.name: p.read_text() for p in (project / "migrations" / "versions").glob("*.py")}
+    (path,) = write_migrations(Plan(recommendations=[rec("public.users", "users_lower_email_idx",
+                                                         ["lower(email)"])]), project)
+    assert path.parent == project / "migrations" / "versions"
+    assert {p.name: p.read_text() for p in path.parent.glob("*.py") if p != path} == theirs
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "alembic", "-c", str(project / "alembic.ini"), "-x",
+                           f"dsn={fresh_db}", "upgrade", "head"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert indexes(fresh_db).get("users_lower_email_idx") is True
