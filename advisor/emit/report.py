@@ -17,6 +17,7 @@ from typing import Any
 
 import jinja2
 
+from advisor.analyze.plans import plan_root
 from advisor.emit import charts
 from advisor.emit.document import ranked_findings, ranked_recommendations, summary
 from advisor.emit.plan_tree import plan_view, plans_after
@@ -178,11 +179,11 @@ def _statement_views(analysis: Analysis, snapshot: Snapshot, findings: list[Find
             plan = plans_after(r.evidence, [g.statement for g in r.statements]).get(fp)
             if plan:
                 after.append({"name": r.name, "tree": plan_view(plan)})
-        plan = s.analyze_plan or s.plan
+        plan = plan_root(s.analyze_plan) or plan_root(s.plan)
         tree = plan_view(plan, tables, nodes) if plan else None
         views.append({"s": s, "findings": mine, "recommendations": [r.name for r in serving], "tree": tree,
                       "problem": bool(tree and any(n.problem for n in tree.walk())),
-                      "analyzed": s.analyze_plan is not None, "after": after})
+                      "analyzed": plan_root(s.analyze_plan) is not None, "after": after})
     return views
 
 
