@@ -82,26 +82,16 @@ def _text(value) -> str:
 def plans_after(evidence: dict, statements: list[str]) -> dict[str, dict]:
     """``plan_after`` from a recommendation's evidence, by statement fingerprint.
 
-    Accepts one plan (for the first statement served), a fingerprint -> plan mapping, or
-    EXPLAIN's own ``[{"Plan": ...}]`` wrapping of either.
+    One plan (for the first statement served) or a fingerprint -> plan mapping, each plan in any
+    of EXPLAIN's JSON wrappings.
     """
+    from advisor.analyze.plans import plan_root
+
     raw = evidence.get("plan_after")
-    if not raw:
+    single = plan_root(raw)
+    if single is not None:
+        return {statements[0]: single} if statements else {}
+    if not isinstance(raw, dict):
         return {}
-    if isinstance(raw, list) and raw and isinstance(raw[0], dict):
-        raw = raw[0]
-    if isinstance(raw, dict) and "Plan" in raw and "Node Type" not in raw:
-        raw = raw["Plan"]
-    if isinstance(raw, dict) and "Node Type" in raw:
-        return {statements[0]: raw} if statements else {}
-    if isinstance(raw, dict):
-        out = {}
-        for key, plan in raw.items():
-            if isinstance(plan, list) and plan:
-                plan = plan[0]
-            if isinstance(plan, dict) and "Plan" in plan and "Node Type" not in plan:
-                plan = plan["Plan"]
-            if isinstance(plan, dict) and "Node Type" in plan:
-                out[key] = plan
-        return out
-    return {}
+    plans = {key: plan_root(plan) for key, plan in raw.items()}
+    return {key: plan for key, plan in plans.items() if plan is not None}

@@ -153,3 +153,13 @@ def test_plan_view_marks_the_node_a_finding_names():
         ("Inner Hash Join", False), ("Seq Scan on public.order a", False), ("Seq Scan on public.order b", True)]
     fallback = plan_view(plan, {"public.order"})
     assert [n.problem for n in fallback.walk()] == [False, True, True]
+
+
+def test_plans_after_in_its_accepted_shapes():
+    from advisor.emit.plan_tree import plans_after
+
+    node = {"Node Type": "Index Scan", "Relation Name": "t"}
+    assert plans_after({"plan_after": node}, ["a", "b"]) == {"a": node}
+    assert plans_after({"plan_after": [{"Plan": node}]}, ["a"]) == {"a": node}
+    assert plans_after({"plan_after": {"b": [{"Plan": node}], "c": "junk"}}, ["a"]) == {"b": node}
+    assert plans_after({}, ["a"]) == {} and plans_after({"plan_after": node}, []) == {}
