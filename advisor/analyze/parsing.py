@@ -19,8 +19,18 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-_PARAM_AFTER_COMMA = re.compile(r"([,(])\$(\d)")
+# sqlglot reads "$1,$2" as the start of a dollar-quoted string; PostgreSQL does not.
+_PARAM_AFTER_COMMA = re.compile(r"([,(=<>])\$(\d)")
 _QUERY_START = re.compile(r"^\s*(\(\s*)*(select|with|insert|update|delete|values|table)\b", re.I)
+_LEADING_COMMENTS = re.compile(r"^\s*(?:--[^\n]*(?:\n|$)\s*|/\*.*?\*/\s*)*", re.S)
+_FIRST_WORD = re.compile(r"^\s*([a-z]+)", re.I)
+# PostgreSQL utility statements sqlglot has no grammar for: read as opaque commands.
+_UTILITY_WORDS = {
+    "savepoint", "release", "listen", "unlisten", "notify", "deallocate", "discard", "checkpoint",
+    "reindex", "cluster", "lock", "reset", "fetch", "move", "close", "declare", "do", "load",
+    "refresh", "security", "import", "reassign", "prepare", "abort", "start", "end", "vacuum",
+    "copy",
+}
 UTILITY = (
     exp.DDL, exp.Command, exp.Set, exp.Transaction, exp.Commit, exp.Rollback, exp.Analyze,
     exp.Describe, exp.Alter, exp.Drop, exp.Grant, exp.Revoke, exp.TruncateTable, exp.Comment,
@@ -34,7 +44,7 @@ class Unparseable(Exception):
 
 class _DropCommandFallback(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        return "falling back to parsing as a 'Command'" not in record.getMessage()
+        return "falling back to parsing as a 'command'" not in record.getMessage().lower()
 
 
 logging.getLogger("sqlglot").addFilter(_DropCommandFallback())
@@ -43,21 +53,34 @@ logging.getLogger("sqlglot").addFilter(_DropCommandFallback())
 @lru_cache(maxsize=20_000)
 def parse(sql: str) -> exp.Expression:
     """The statement's syntax tree (shared: do not modify it)."""
+    head = _LEADING_COMMENTS.sub("", sql)
+    first = _FIRST_WORD.match(head)
+    word = first.group(1).lower() if first else ""
+    if word in _UTILITY_WORDS:
+        return exp.Command(this=word.upper(), expression=exp.Literal.string(head[first.end():].strip()))
+    sql = separate_parameters(sql)
     try:
         tree = _parse(sql)
-    except TokenError:
-        # sqlglot reads "$1,$2" as the start of a dollar-quoted string; PostgreSQL does not.
-        try:
-            tree = _parse(_PARAM_AFTER_COMMA.sub(r"\1 $\2", sql))
-        except TokenError as exc:
-            raise Unparseable(f"does not tokenize: {_first_line(exc)}") from None
+    except TokenError as exc:
+        raise Unparseable(f"does not tokenize: {_first_line(exc)}") from None
     if tree is None:
         raise Unparseable("empty statement")
-    if isinstance(tree, exp.Command) and _QUERY_START.match(sql):
+    if isinstance(tree, exp.Command) and _QUERY_START.match(head):
         raise Unparseable(f"unsupported syntax near {tree.text('this')!r}")
+    if isinstance(tree, exp.Query | exp.DML) and not _QUERY_START.match(head):
+        raise Unparseable(f"does not start like a statement ({word or sql[:1]!r})")
     if not isinstance(tree, (exp.Query, exp.DML, exp.Values, exp.Merge) + UTILITY):
         raise Unparseable(f"not a statement (read as {tree.key})")
     return tree
+
+
+def separate_parameters(sql: str) -> str:
+    """``($1,$2)`` -> ``($1, $2)``: sqlglot's tokenizer reads ``$1,$`` as a dollar-quote tag.
+
+        >>> separate_parameters("IN ($1,$2)")
+        'IN ($1, $2)'
+    """
+    return _PARAM_AFTER_COMMA.sub(r"\1 $\2", sql) if "$" in sql else sql
 
 
 def _parse(sql: str) -> exp.Expression | None:
