@@ -91,14 +91,14 @@ class Population:
             def rows(sql: str) -> list:
                 return conn.execute(sql).fetchall()
             return cls(
+                # Shoppers reach every category from the menu, and every seller checks
+                # their dashboard: these two are drawn uniformly, whatever their size.
                 categories=Weighted.of(rows(
-                    "SELECT category_id, count(*) FROM products WHERE status = 'active' "
-                    "GROUP BY category_id ORDER BY category_id")),
+                    "SELECT DISTINCT category_id, 1 FROM products ORDER BY category_id")),
                 products=Weighted.of(rows("SELECT id, review_count + 1 FROM products ORDER BY id")),
                 buyers=Weighted.of(rows(
                     "SELECT user_id, count(*) FROM orders GROUP BY user_id ORDER BY user_id")),
-                sellers=Weighted.of(rows(
-                    "SELECT seller_id, count(*) FROM products GROUP BY seller_id ORDER BY seller_id")),
+                sellers=Weighted.of(rows("SELECT id, 1 FROM sellers ORDER BY id")),
                 cart_owners=[row[0] for row in rows(
                     "SELECT DISTINCT c.user_id FROM carts c JOIN cart_items i ON i.cart_id = c.id "
                     "ORDER BY c.user_id")],
