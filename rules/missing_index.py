@@ -30,10 +30,10 @@ def check(ctx) -> Iterable[Finding]:
             access = access_for(shape, evidence)
             columns = _columns(reason, access) if access else []
             if columns and not _indexed(ctx, evidence.relation, reason, columns):
-                key = (evidence.relation, tuple(columns), reason)
-                groups.setdefault(key, []).append((statement, evidence))
-    for (table, columns, reason), hits in groups.items():
-        yield _finding(ctx, table, list(columns), reason, hits)
+                key = (evidence.relation, tuple(columns))  # one index serves filters and joins alike
+                groups.setdefault(key, []).append((statement, evidence, reason))
+    for (table, columns), hits in groups.items():
+        yield _finding(ctx, table, list(columns), hits)
 
 
 def _columns(reason: str, access) -> list[str]:
@@ -53,9 +53,9 @@ def _indexed(ctx, table: str, reason: str, columns: list[str]) -> bool:
     return leading_index(ctx.catalog, table, columns[0]) is not None
 
 
-def _finding(ctx, table: str, columns: list[str], reason: str, hits: list) -> Finding:
-    statements: list[Statement] = list({s.fingerprint: s for s, _ in hits}.values())
-    top, evidence = max(hits, key=lambda h: h[0].total_time_ms)
+def _finding(ctx, table: str, columns: list[str], hits: list) -> Finding:
+    statements: list[Statement] = list({s.fingerprint: s for s, _, _ in hits}.values())
+    _top, evidence, reason = max(hits, key=lambda h: h[0].total_time_ms)
     rows = ctx.rows(table)
     names = ", ".join(columns)
     if reason == "filter":
@@ -71,7 +71,7 @@ def _finding(ctx, table: str, columns: list[str], reason: str, hits: list) -> Fi
     help = (f"Create an index: CREATE INDEX CONCURRENTLY ON {table} ({ddl_columns(columns)}); "
             f"it serves {len(statements)} statement(s), {percent(work['share_of_total_time'])} of "
             f"total execution time.")
-    details = {"reason": reason, "plan_node": evidence.to_dict(), "table_rows": rows,
+    details = {"reason": reason, "reasons": sorted({r for _, _, r in hits}), "plan_node": evidence.to_dict(), "table_rows": rows,
                "index_columns": columns, "rows_removed": evidence.rows_removed,
                "selectivity": evidence.selectivity, **work}
     return ctx.finding(message, help, table=table, statements=[s.fingerprint for s in statements],

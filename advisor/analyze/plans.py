@@ -93,6 +93,8 @@ def statement_evidence(statement: Statement, catalog: Catalog) -> list[PlanEvide
 
 def walk_plan(plan: Any, catalog: Catalog, analyzed: bool = False) -> Iterator[PlanEvidence]:
     sizes = {t.qualname: t.reltuples for t in catalog.tables}
+    for table in sorted(catalog.tables, key=lambda t: t.schema != "public"):
+        sizes.setdefault(table.name, table.qualname)  # bare names: plans without VERBOSE give no schema
     for node, ancestors in nodes(plan):
         try:
             yield from _node_evidence(node, ancestors, sizes, analyzed)
@@ -106,14 +108,14 @@ def _node_evidence(node: dict, ancestors: list[dict], sizes: dict[str, float],
     if kind == "Seq Scan" and node.get("Filter"):
         yield _seq_scan(node, ancestors, sizes, analyzed)
     elif kind in ("Index Scan", "Index Only Scan", "Bitmap Heap Scan") and node.get("Filter"):
-        evidence = _scan(node, "index-filter", ancestors, analyzed)
+        evidence = _scan(node, "index-filter", ancestors, analyzed, sizes)
         evidence.rows_removed = _number(node.get("Rows Removed by Filter"))
         yield evidence
     elif kind == "Limit":
         sort = _below(node, ("Sort",))
         if sort is not None:
             scan = _first_scan(sort)
-            evidence = _scan(scan, "sort-limit", ancestors, analyzed) if scan else PlanEvidence(
+            evidence = _scan(scan, "sort-limit", ancestors, analyzed, sizes) if scan else PlanEvidence(
                 "sort-limit", "Sort", analyzed=analyzed)
             evidence.node = "Sort"
             evidence.sort_key = [str(k) for k in sort.get("Sort Key") or []]
@@ -121,7 +123,7 @@ def _node_evidence(node: dict, ancestors: list[dict], sizes: dict[str, float],
             evidence.total_cost = _number(node.get("Total Cost"))
             yield evidence
     elif kind == "Nested Loop":
-        yield from _nested_loop(node, ancestors, analyzed)
+        yield from _nested_loop(node, ancestors, sizes, analyzed)
     elif kind in ("Hash Join", "Merge Join"):
         yield from _join_scan(node, ancestors, sizes, analyzed)
     if analyzed:
@@ -129,8 +131,8 @@ def _node_evidence(node: dict, ancestors: list[dict], sizes: dict[str, float],
 
 
 def _seq_scan(node: dict, ancestors: list[dict], sizes: dict[str, float], analyzed: bool) -> PlanEvidence:
-    evidence = _scan(node, "seq-scan", ancestors, analyzed)
-    table_rows = sizes.get(evidence.relation or "", 0.0)
+    evidence = _scan(node, "seq-scan", ancestors, analyzed, sizes)
+    table_rows = _rows(sizes, evidence.relation)
     removed = _number(node.get("Rows Removed by Filter"))
     if removed is not None and evidence.actual_rows is not None:
         loops = _number(node.get("Actual Loops")) or 1.0
@@ -143,7 +145,7 @@ def _seq_scan(node: dict, ancestors: list[dict], sizes: dict[str, float], analyz
     return evidence
 
 
-def _nested_loop(node: dict, ancestors: list[dict], analyzed: bool) -> Iterator[PlanEvidence]:
+def _nested_loop(node: dict, ancestors: list[dict], sizes: dict, analyzed: bool) -> Iterator[PlanEvidence]:
     children = [c for c in node.get("Plans") or [] if isinstance(c, dict)]
     if len(children) != 2:
         return
@@ -153,7 +155,7 @@ def _nested_loop(node: dict, ancestors: list[dict], analyzed: bool) -> Iterator[
         if not isinstance(inner, dict):
             return
     if inner.get("Node Type") == "Seq Scan":
-        evidence = _scan(inner, "nested-loop-scan", ancestors + [node], analyzed)
+        evidence = _scan(inner, "nested-loop-scan", ancestors + [node], analyzed, sizes)
         evidence.node = "Nested Loop"
         evidence.loops = _number(outer.get("Plan Rows"))
         evidence.total_cost = _number(node.get("Total Cost"))
@@ -170,9 +172,9 @@ def _join_scan(node: dict, ancestors: list[dict], sizes: dict[str, float],
         leaf = _unwrap(side, PASS_THROUGH + ("Hash", "Sort"))
         if leaf is None or leaf.get("Node Type") != "Seq Scan":
             continue
-        evidence = _scan(leaf, "join-scan", ancestors + [node], analyzed)
+        evidence = _scan(leaf, "join-scan", ancestors + [node], analyzed, sizes)
         other_rows = _number(other.get("Plan Rows"))
-        table_rows = sizes.get(evidence.relation or "", 0.0)
+        table_rows = _rows(sizes, evidence.relation)
         if other_rows is not None and table_rows > 0 and other_rows <= table_rows * JOIN_SCAN_RATIO:
             evidence.node = str(node.get("Node Type"))
             evidence.loops = other_rows
@@ -203,9 +205,13 @@ def _estimate_error(node: dict) -> Iterator[PlanEvidence]:
         yield evidence
 
 
-def _scan(node: dict, kind: str, ancestors: list[dict], analyzed: bool) -> PlanEvidence:
+def _scan(node: dict, kind: str, ancestors: list[dict], analyzed: bool,
+          sizes: dict | None = None) -> PlanEvidence:
     relation = node.get("Relation Name")
-    schema = node.get("Schema") or "public"
+    schema = node.get("Schema")
+    if not isinstance(schema, str):
+        known = (sizes or {}).get(relation) if isinstance(relation, str) else None
+        schema = known.split(".", 1)[0] if isinstance(known, str) else "public"
     rows = _number(node.get("Plan Rows"))
     if rows is not None and node.get("Parallel Aware"):
         rows *= _parallel_divisor(ancestors)
@@ -216,6 +222,11 @@ def _scan(node: dict, kind: str, ancestors: list[dict], analyzed: bool) -> PlanE
         alias=_text(node.get("Alias")), index=_text(node.get("Index Name")),
         filter=_text(node.get("Filter")), rows=rows, total_cost=_number(node.get("Total Cost")),
         actual_rows=actual, analyzed=analyzed)
+
+
+def _rows(sizes: dict, relation: str | None) -> float:
+    rows = sizes.get(relation or "")
+    return float(rows) if isinstance(rows, int | float) else 0.0
 
 
 def _parallel_divisor(ancestors: list[dict]) -> float:
