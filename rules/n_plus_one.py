@@ -109,16 +109,19 @@ def _key_column(ctx, sql: str) -> str:
 
 def _from_statistics(ctx) -> Iterable[Finding]:
     ratio = ctx.threshold("min_calls_ratio")
-    statements = ctx.statements()
-    for child, shape in statements:
-        lookup = _lookup(ctx, shape)
-        if lookup is None or child.calls < ctx.threshold("min_calls"):
+    readers: dict[str, list] = {}  # table -> statements reading it
+    for statement, shape in ctx.statements():
+        for table in {a.table for a in shape.tables}:
+            readers.setdefault(table, []).append(statement)
+    for child, shape in ctx.statements():
+        lookup = _lookup(ctx, shape) if child.calls >= ctx.threshold("min_calls") else None
+        if lookup is None:
             continue
         table, column = lookup
-        parents = [(s, sh) for s, sh in statements if s.fingerprint != child.fingerprint
-                   and s.calls and child.calls / s.calls >= ratio and _related(ctx, sh, table, column)]
+        parents = [s for related in _related_tables(ctx, table, column) for s in readers.get(related, [])
+                   if s.fingerprint != child.fingerprint and s.calls and child.calls / s.calls >= ratio]
         if parents:
-            parent, _ = max(parents, key=lambda p: p[0].calls)
+            parent = max(parents, key=lambda s: s.calls)
             yield ctx.finding(
                 f"Possible N+1: `{short_sql(child.query)}` ran {child.calls:,} times, "
                 f"{child.calls / parent.calls:.0f}x as often as `{short_sql(parent.query)}` "
@@ -145,15 +148,15 @@ def _lookup(ctx, shape) -> tuple[str, str] | None:
     return (access.table, column) if column in keys | fks else None
 
 
-def _related(ctx, parent_shape, table: str, column: str) -> bool:
-    """The parent reads the table the child's key points from or to."""
-    tables = {a.table for a in parent_shape.tables}
+def _related_tables(ctx, table: str, column: str) -> set[str]:
+    """Tables whose rows lead to this lookup: they point at ``table``, or ``column`` points at them."""
+    related = set()
     for fk in ctx.catalog.foreign_keys:
-        if fk.ref_table == table and fk.table in tables:  # child fetches the row a parent row points at
-            return True
-        if fk.table == table and fk.columns[0] == column and fk.ref_table in tables:  # child collection
-            return True
-    return False
+        if fk.ref_table == table:  # the child fetches the row a parent row points at
+            related.add(fk.table)
+        if fk.table == table and fk.columns[0] == column:  # the child fetches a parent's collection
+            related.add(fk.ref_table)
+    return related
 
 
 SCHEMA = """

@@ -117,7 +117,7 @@ class _Walk:
         if isinstance(tree, exp.Insert):
             self._insert(tree)
         elif isinstance(tree, exp.Update | exp.Delete):
-            self._scopes(parse(_as_select(tree)))
+            self._scopes(_as_select(tree))
         else:
             self._scopes(tree)
 
@@ -414,24 +414,21 @@ def _first_select(node: exp.Expression) -> exp.Select | None:
     return node if isinstance(node, exp.Select) else None
 
 
-def _as_select(tree: exp.Update | exp.Delete) -> str:
-    """UPDATE/DELETE read like the SELECT of the rows they touch."""
-    sources = [tree.this.sql(dialect="postgres")]
+def _as_select(tree: exp.Update | exp.Delete) -> exp.Select:
+    """UPDATE/DELETE read like the SELECT of the rows they touch (built from copies, not re-parsed)."""
     from_ = tree.args.get("from_") or tree.args.get("from")
-    if from_ is not None:
-        sources.append(from_.this.sql(dialect="postgres"))
-        sources += [j.this.sql(dialect="postgres") for j in from_.args.get("joins") or []]
-    sources += [t.sql(dialect="postgres") for t in tree.args.get("using") or []]
+    sources = [from_.this] + [j.this for j in from_.args.get("joins") or []] if from_ is not None else []
+    sources += list(tree.args.get("using") or [])
     values = [e.expression for e in tree.expressions if isinstance(e, exp.EQ)]
     returning = tree.args.get("returning")
     projections = values + (returning.expressions if returning else [])
-    select = ", ".join(p.sql(dialect="postgres") for p in projections) or "1"
-    with_ = tree.args.get("with_") or tree.args.get("with")
-    where = tree.args.get("where")
-    text = f"SELECT {select} FROM {', '.join(sources)}"
-    if where is not None:
-        text += " " + where.sql(dialect="postgres")
-    return (with_.sql(dialect="postgres") + " " if with_ is not None else "") + text
+    select = exp.Select(expressions=[p.copy() for p in projections] or [exp.Literal.number(1)])
+    select.set("from_", exp.From(this=tree.this.copy()))
+    select.set("joins", [exp.Join(this=source.copy()) for source in sources])
+    for key in ("where", "with_"):
+        if tree.args.get(key) is not None:
+            select.set(key, tree.args[key].copy())
+    return select
 
 
 # -- small helpers over sqlglot nodes --------------------------------------------------------
