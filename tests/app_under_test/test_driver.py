@@ -83,3 +83,10 @@ def test_cli_run_writes_json_and_prints_the_table(shopease_db, tmp_path):
     assert done.exit_code == 0, done.output
     assert "ShopEase workload" in done.output
     assert json.loads(out.read_text())["overall"]["requests"] == 10
+
+
+def test_cli_build_migrates_and_generates(fresh_db):
+    done = CliRunner().invoke(main, ["build", "--dsn", fresh_db, "--scale", "0.002"])
+    assert done.exit_code == 0, done.output
+    counts = json.loads(done.stdout[done.stdout.index("{"):])
+    assert counts["categories"] == 60 and counts["products"] == 400

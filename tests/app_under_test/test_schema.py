@@ -25,7 +25,7 @@ TEAM_INDEXES = {
 
 
 def test_migrations_match_the_models(fresh_db):
-    schema.upgrade(fresh_db)
+    schema.upgrade(fresh_db, schema.INITIAL_REVISION)
     engine = make_engine(fresh_db)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
@@ -35,7 +35,7 @@ def test_migrations_match_the_models(fresh_db):
 
 def test_before_state_has_the_team_indexes_and_no_foreign_key_index(fresh_db, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the history is found from any working directory
-    schema.upgrade(fresh_db)
+    schema.upgrade(fresh_db, schema.INITIAL_REVISION)
     with psycopg.connect(fresh_db) as conn:
         rows = conn.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
@@ -46,7 +46,33 @@ def test_before_state_has_the_team_indexes_and_no_foreign_key_index(fresh_db, tm
         version = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
     assert dict(rows) == TEAM_INDEXES
     assert tables == {*TABLES, "alembic_version"}
-    assert version == ScriptDirectory.from_config(schema.alembic_config(fresh_db)).get_current_head()
+    assert version == schema.INITIAL_REVISION
+
+
+REVISION = '''
+from alembic import op
+
+revision = "9000_extra"
+down_revision = "0001_initial"
+
+
+def upgrade():
+    op.create_index("ix_extra_cart_items_cart_id", "cart_items", ["cart_id"])
+
+
+def downgrade():
+    op.drop_index("ix_extra_cart_items_cart_id", table_name="cart_items")
+'''
+
+
+def test_revisions_elsewhere_chain_on_the_history(fresh_db, tmp_path):
+    (tmp_path / "9000_extra.py").write_text(REVISION)
+    schema.upgrade(fresh_db, extra_versions=[tmp_path])
+    script = ScriptDirectory.from_config(schema.alembic_config(fresh_db, [tmp_path]))
+    assert script.get_current_head() == "9000_extra"
+    with psycopg.connect(fresh_db) as conn:
+        assert conn.execute("SELECT to_regclass('ix_extra_cart_items_cart_id')").fetchone()[0]
+    schema.downgrade(fresh_db, schema.INITIAL_REVISION, extra_versions=[tmp_path])
 
 
 def test_downgrade_removes_the_tables(fresh_db):
