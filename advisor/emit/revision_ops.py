@@ -50,8 +50,6 @@ def text_call(sql: str) -> str:
 
 def _key_item(key: str, opclass: str | None) -> tuple[str, str | None]:
     """(code for one key column, the plain column name when it is one)."""
-    from advisor.ddl import quote_ident
-
     match = _ORDER_SUFFIX.search(key)
     base, order = (key[:match.start()], match.group(1).upper()) if match else (key, None)
     base = base.strip()
@@ -62,6 +60,8 @@ def _key_item(key: str, opclass: str | None) -> tuple[str, str | None]:
         column = quoted.group(1).replace('""', '"') if quoted else base
         if not order:
             return repr(column), column
+        from advisor.ddl import quote_ident
+
         sql = quote_ident(column)
     parts = [sql, opclass if opclass else None, order]
     return text_call(" ".join(p for p in parts if p)), None
