@@ -304,6 +304,7 @@ class Predicate(Serializable):
     value: str | None = None
     function: str | None = None  # e.g. "lower" for lower(email) = $1
     leading_wildcard: bool = False  # LIKE '%...'
+    param: int | None = None  # n of the $n parameter the column is compared with (traces give its values)
 
 
 @dataclass

@@ -272,7 +272,7 @@ class _Walk:
         if target and not _has_columns(node.expression):
             access, column, function = target
             access.predicates.append(Predicate(column=column, op=op, value=_value(node.expression),
-                                               function=function,
+                                               function=function, param=_param(node.expression),
                                                leading_wildcard=_leading_wildcard(node.expression)))
 
     def _disjunction(self, node: exp.Or, scope: Scope) -> None:
@@ -294,7 +294,8 @@ class _Walk:
         target = self._target(side, scope)
         if target:
             access, column, function = target
-            predicate = Predicate(column=column, op=op, value=_value(value), function=function)
+            predicate = Predicate(column=column, op=op, value=_value(value), function=function,
+                                  param=_param(value))
             if predicate not in access.predicates:
                 access.predicates.append(predicate)
 
@@ -473,6 +474,13 @@ def _value(node: exp.Expression | None) -> str | None:
                                                                       *_NESTED):
         return None
     return node.sql(dialect="postgres")
+
+
+def _param(node: exp.Expression | None) -> int | None:
+    """The number n of the ``$n`` a value is (or is computed from, like ``lower($1)``)."""
+    found = node.find(exp.Parameter) if node is not None and not isinstance(node, _NESTED) else None
+    name = found.name if found is not None else ""
+    return int(name) if name.isdigit() else None
 
 
 def _leading_wildcard(pattern: exp.Expression) -> bool:
