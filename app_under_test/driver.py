@@ -332,11 +332,10 @@ def _measure(pool, runner, planner, concurrency, requests, duration, on_progress
             if request is None:
                 return
             record = runner.execute(request)
-            with lock:
+            with lock:  # progress is reported in order
                 records.append(record)
-                done = len(records)
-            if on_progress:
-                on_progress(done, requests)
+                if on_progress:
+                    on_progress(len(records), requests)
 
     for future in [pool.submit(worker) for _ in range(concurrency)]:
         future.result()

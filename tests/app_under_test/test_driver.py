@@ -90,3 +90,13 @@ def test_cli_build_migrates_and_generates(fresh_db):
     assert done.exit_code == 0, done.output
     counts = json.loads(done.stdout[done.stdout.index("{"):])
     assert counts["categories"] == 60 and counts["products"] == 400
+
+
+def test_a_timed_run_stops_after_its_duration(shopease_db):
+    progress = []
+    result = run_workload(shopease_db, duration=0.5, concurrency=2, warmup=0,
+                          mix={"login": 1, "search_products": 1},
+                          on_progress=lambda done, total: progress.append((done, total)))
+    assert result.overall.requests == len(progress) > 0
+    assert progress[-1] == (result.overall.requests, None)
+    assert 0.5 <= result.duration_s < 5
