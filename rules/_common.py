@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from advisor.analyze.plans import PlanEvidence
+from advisor.analyze.selectivity import kept
 from advisor.model import Predicate, QueryShape, TableAccess
 
 EQUALITY = ("=", "in", "any", "is null")
 RANGE = ("<", ">", "<=", ">=", "between")
+UNSELECTIVE = 0.5  # an equality keeping more than this is no use as an index key
 
 
 def access_for(shape: QueryShape, evidence: PlanEvidence) -> TableAccess | None:
@@ -27,9 +29,22 @@ def plain(predicates: list[Predicate], ops: tuple[str, ...]) -> list[str]:
     return seen
 
 
-def index_columns(access: TableAccess, width: int = 3) -> list[str]:
+def selective_equalities(ctx, statement, access: TableAccess) -> list[str]:
+    """Equality columns worth an index key: those pg_stats (and traced values) do not say keep
+    most rows."""
+    table = ctx.table(access.table)
+    columns = []
+    for p in access.predicates:
+        if p.op in EQUALITY and not p.function and p.column not in columns:
+            share = kept(p, table, ctx.observed(statement, p)) if table is not None else None
+            if share is None or share <= UNSELECTIVE:
+                columns.append(p.column)
+    return columns
+
+
+def index_columns(ctx, statement, access: TableAccess, width: int = 3) -> list[str]:
     """Equality columns first, then one range column: the usual btree key order."""
-    columns = plain(access.predicates, EQUALITY)
+    columns = selective_equalities(ctx, statement, access)
     ranges = [c for c in plain(access.predicates, RANGE) if c not in columns]
     return (columns + ranges[:1])[:width]
 

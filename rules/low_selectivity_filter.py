@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from advisor.model import ColumnStats, Finding, Predicate, Table, TableAccess
+from advisor.analyze.selectivity import kept, other_value
+from advisor.model import ColumnStats, Finding, Predicate, Table
 from rules._base import Docs, Example, Rule
 from rules._build import seq_scan, snapshot, stmt, trace
 from rules._common import percent
@@ -23,116 +24,57 @@ def check(ctx) -> Iterable[Finding]:
             table = ctx.table(access.table)
             if table is None or ctx.rows(access.table) < ctx.threshold("min_table_rows"):
                 continue
-            kept = _fraction_kept(ctx, statement, table, access)
-            if kept is not None and kept[0] >= ctx.threshold("min_fraction_kept"):
-                key = (access.table, ", ".join(_describe(p) for p in access.predicates))
-                groups.setdefault(key, []).append((statement, kept))
-    for (table, filter_text), hits in groups.items():
-        yield _finding(ctx, table, filter_text, hits)
+            for predicate in access.predicates:
+                share = _share(ctx, statement, table, predicate)
+                if share is not None and share[0] >= ctx.threshold("min_fraction_kept"):
+                    groups.setdefault((access.table, _describe(predicate, share[1])), []).append(
+                        (statement, predicate, share))
+    for (table, text), hits in groups.items():
+        yield _finding(ctx, table, text, hits)
 
 
-def _fraction_kept(ctx, statement, table: Table, access: TableAccess) -> tuple[float, dict, str] | None:
-    """The share of rows all the access's predicates keep, when statistics can say for each."""
-    if not access.predicates or access.join_columns:
+def _share(ctx, statement, table: Table, predicate: Predicate) -> tuple[float, str] | None:
+    """(share of rows kept, on what basis) when pg_stats can tell; None otherwise."""
+    if predicate.function or predicate.op not in ("=", "is null", "is not null"):
         return None
-    fraction, parts, basis = 1.0, {}, "constant"
-    for predicate in access.predicates:
-        column = table.column(predicate.column) if not predicate.function else None
-        if column is None or column.stats is None:
-            return None
-        observed = _observed(ctx, statement, predicate) if predicate.value is None else []
-        kept = _kept(predicate, column.stats, table, observed)
-        if kept is None:
-            return None
-        if predicate.op == "=" and predicate.value is None:
-            basis = "traced values" if observed else "any value"
-        fraction *= kept
-        parts[_describe(predicate)] = round(kept, 4)
-    return fraction, parts, basis
-
-
-def _observed(ctx, statement, predicate: Predicate) -> list[str]:
-    """The values traces show for the predicate's parameter (from params, or literal log text)."""
-    from advisor.analyze.shapes import extract_shape
-
-    values: list[str] = []
-    for trace_ in ctx.snapshot.traces:
-        for event in trace_.events:
-            if event.fingerprint != statement.fingerprint or len(values) >= MAX_OBSERVED:
-                continue
-            if event.params and predicate.param and predicate.param <= len(event.params):
-                values.append(str(event.params[predicate.param - 1]))
-            elif event.query != statement.query:
-                literal = extract_shape(event.query, ctx.catalog, event.fingerprint)
-                values += [p.value.strip("'") for a in literal.tables for p in a.predicates
-                           if p.column == predicate.column and p.op == "=" and p.value]
-    return values
-
-
-def _kept(predicate: Predicate, stats: ColumnStats, table: Table, observed: list[str]) -> float | None:
-    if predicate.op == "is null":
-        return stats.null_frac
-    if predicate.op == "is not null":
-        return 1.0 - stats.null_frac
-    if predicate.op != "=":
+    column = table.column(predicate.column)
+    if column is None or column.stats is None:
         return None
-    if predicate.value is not None:
-        return _frequency(predicate.value.strip("'"), stats, table)
+    if predicate.value is not None or predicate.op != "=":
+        return kept(predicate, table), "constant"
+    observed = ctx.observed(statement, predicate)
     if observed:
-        found = [_frequency(v, stats, table) for v in observed]
-        known = [f for f in found if f is not None]
-        return sum(known) / len(known) if known else None
+        share = kept(predicate, table, observed)
+        return (share, "traced values") if share is not None else None
     # A parameter never seen: only claim "keeps most rows" if even the rarest value does.
-    candidates = list(stats.most_common_freqs or [])
-    rest = _other_value(stats, table)
+    candidates = list(column.stats.most_common_freqs or [])
+    rest = other_value(column.stats, table)
     if rest is not None:
         candidates.append(rest)
-    return min(candidates) if candidates else None
+    return (min(candidates), "any value") if candidates else None
 
 
-def _frequency(value: str, stats: ColumnStats, table: Table) -> float | None:
-    value = _normal(value)
-    for v, f in zip(stats.most_common_vals or [], stats.most_common_freqs or [], strict=False):
-        if _normal(str(v)) == value:
-            return f
-    return _other_value(stats, table)
+def _describe(p: Predicate, basis: str = "constant") -> str:
+    if p.op in ("is null", "is not null"):
+        return f"{p.column} {p.op}"
+    return f"{p.column} {p.op} {p.value or '$' + str(p.param or 'n')}"
 
 
-def _other_value(stats: ColumnStats, table: Table) -> float | None:
-    """The share of one value outside the most common ones (PostgreSQL's own estimate)."""
-    freqs = stats.most_common_freqs or []
-    distinct = stats.n_distinct if stats.n_distinct > 0 else -stats.n_distinct * table.reltuples
-    others = distinct - len(freqs)
-    if others < 1:
-        return None
-    return max(0.0, 1.0 - sum(freqs) - stats.null_frac) / others
-
-
-def _normal(value: str) -> str:
-    value = value.strip().strip("'").lower()
-    return {"true": "t", "false": "f"}.get(value, value)
-
-
-def _describe(p: Predicate) -> str:
-    value = "" if p.op in ("is null", "is not null") else f" {p.value or '$n'}"
-    return f"{p.column} {p.op}{value}"
-
-
-def _finding(ctx, table: str, filter_text: str, hits: list) -> Finding:
-    statements = list({s.fingerprint: s for s, _ in hits}.values())
-    fraction, parts, basis = hits[0][1]
+def _finding(ctx, table: str, text: str, hits: list) -> Finding:
+    statements = list({s.fingerprint: s for s, _, _ in hits}.values())
+    fraction, basis = max((h[2] for h in hits), key=lambda share: share[0])
+    column = hits[0][1].column
     said = {"traced values": " for the values the traces show", "any value": " whatever the value",
             "constant": ""}[basis]
     return ctx.finding(
-        f"The filter {filter_text} on {table} keeps ~{percent(fraction)} of the rows{said}: an index "
-        f"would not help, PostgreSQL reads most of the table either way",
-        "Do not add an index for this filter. If the statement is slow, return fewer rows "
-        "(a more selective filter, LIMIT with keyset pagination) or pre-aggregate; a partial index "
-        "only pays for the rare values.",
+        f"The filter {text} on {table} keeps ~{percent(fraction)} of the rows{said}: an index on "
+        f"{column} would not help, PostgreSQL reads most of the table either way",
+        f"Do not index {column} for this filter. If the statement is slow, index its selective "
+        f"conditions instead, return fewer rows (LIMIT with keyset pagination) or pre-aggregate; a "
+        f"partial index only pays for the rare values.",
         table=table, statements=[s.fingerprint for s in statements],
-        evidence={"fraction_kept": round(fraction, 4), "per_predicate": parts, "worth_an_index": False,
-                  "basis": basis,
-                  **ctx.workload_evidence(statements)})
+        evidence={"fraction_kept": round(fraction, 4), "column": column, "basis": basis,
+                  "worth_an_index": False, **ctx.workload_evidence(statements)})
 
 
 SCHEMA = "CREATE TABLE products (id bigint PRIMARY KEY, status text, seller_id bigint, price numeric);"
@@ -172,7 +114,7 @@ def _good_rare_value():
 
 def _good_selective_other():
     return snapshot(SCHEMA, {"products": 100_000},
-                    [stmt("SELECT * FROM products WHERE status = 'active' AND seller_id = $1")], stats=STATS)
+                    [stmt("SELECT * FROM products WHERE status = 'draft' AND seller_id = $1")], stats=STATS)
 
 
 RULE = Rule(
@@ -181,10 +123,11 @@ RULE = Rule(
     severity="info",
     summary="The filter keeps most rows (per pg_stats): no index would help, and none is suggested.",
     docs=Docs(
-        what="Estimates from pg_stats (most_common_vals/most_common_freqs, n_distinct, null_frac) "
-             "the share of rows a statement's filter on a table keeps. When every predicate can be "
-             "estimated and together they keep at least the threshold, it says explicitly that an "
-             "index is not worth it.",
+        what="For each equality or IS [NOT] NULL predicate on a big table, estimates from pg_stats "
+             "(most_common_vals/most_common_freqs, n_distinct, null_frac) the share of rows it "
+             "keeps: for a constant its frequency; for a parameter the values traces show, else "
+             "the rarest value. When that share is at least the threshold it says explicitly that "
+             "an index on the column is not worth it.",
         why="Reading most of a table through an index is slower than a sequential scan: random "
             "I/O for every row instead of sequential pages. The index would only cost writes.",
         example=BAD + ";  -- 80% of products are active",
@@ -199,6 +142,6 @@ RULE = Rule(
         Example("status = $1 where every value keeps 40% or more", True, _bad_boolean_like, "whatever the value"),
         Example("status = $1 never traced: the rare values are selective", False, _good_param_unseen),
         Example("a rare value is selective", False, _good_rare_value),
-        Example("another predicate is selective", False, _good_selective_other),
+        Example("a selective column beside it is not flagged", False, _good_selective_other),
     ],
 )

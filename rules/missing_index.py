@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from advisor.analyze.indexes import index_with_prefix, leading_index
-from advisor.model import Finding, Statement
+from advisor.analyze.selectivity import kept
+from advisor.model import ColumnStats, Finding, Statement
 from rules._base import Docs, Example, Rule
 from rules._build import hash_join, index_scan, limit_sort, seq_scan, snapshot, stmt
-from rules._common import EQUALITY, access_for, ddl_columns, index_columns, percent, plain
+from rules._common import access_for, ddl_columns, index_columns, percent, selective_equalities
 
-REASONS = {"seq-scan": "filter", "nested-loop-scan": "join", "join-scan": "join", "sort-limit": "sort"}
+REASONS = {"seq-scan": "filter", "nested-loop-scan": "join", "join-scan": "join", "sort-limit": "sort",
+           "index-filter": "index-filter"}
 
 
 def check(ctx) -> Iterable[Finding]:
@@ -24,27 +26,60 @@ def check(ctx) -> Iterable[Finding]:
             reason = REASONS.get(evidence.kind)
             if not reason or not evidence.relation or ctx.rows(evidence.relation) < ctx.threshold("min_table_rows"):
                 continue
-            if reason == "filter" and (evidence.selectivity is None
-                                       or evidence.selectivity > ctx.threshold("max_selectivity")):
-                continue
             access = access_for(shape, evidence)
-            columns = _columns(reason, access) if access else []
+            if access is None:
+                continue
+            if reason == "index-filter":
+                reason = "sort" if access.order_by else "filter"
+                if not _selective_enough(ctx, statement, access):
+                    continue
+            elif reason == "filter" and (evidence.selectivity is None
+                                         or evidence.selectivity > ctx.threshold("max_selectivity")):
+                continue
+            columns = _columns(ctx, statement, reason, access, evidence)
             if columns and not _indexed(ctx, evidence.relation, reason, columns):
                 key = (evidence.relation, tuple(columns))  # one index serves filters and joins alike
                 groups.setdefault(key, []).append((statement, evidence, reason))
-    for (table, columns), hits in groups.items():
+    for (table, columns), hits in _widest(groups).items():
         yield _finding(ctx, table, list(columns), hits)
 
 
-def _columns(reason: str, access) -> list[str]:
+def _columns(ctx, statement, reason: str, access, evidence) -> list[str]:
+    equal = selective_equalities(ctx, statement, access)
     if reason == "filter":
-        return index_columns(access)
+        return index_columns(ctx, statement, access)
     if reason == "join":
-        equal = plain(access.predicates, EQUALITY)
         return (equal + [c for c in access.join_columns if c not in equal])[:3]
-    equal = plain(access.predicates, EQUALITY)
     order = [o.column + (" DESC" if o.desc else "") for o in access.order_by if o.column not in equal]
+    if evidence.kind == "index-filter" and not equal:
+        return []  # the index already gives the order; what it filters keeps most rows
     return (equal + order)[:4] if order else []
+
+
+def _selective_enough(ctx, statement, access) -> bool:
+    """For an index scan that filters: do the filtered equalities keep few rows (pg_stats)?"""
+    table = ctx.table(access.table)
+    fraction = 1.0
+    for column in selective_equalities(ctx, statement, access):
+        predicate = next(p for p in access.predicates if p.column == column and not p.function)
+        share = kept(predicate, table, ctx.observed(statement, predicate)) if table else None
+        if share is None:
+            return True  # no statistics: the plan's filter is the evidence
+        fraction *= share
+    return fraction <= ctx.threshold("max_selectivity")
+
+
+def _widest(groups: dict[tuple, list]) -> dict[tuple, list]:
+    """Drop (a) when the same statements also want (a, b): one index serves both."""
+    def covered(key) -> bool:
+        table, columns = key
+        mine = {h[0].fingerprint for h in groups[key]}
+        return any(other[0] == table and len(other[1]) > len(columns)
+                   and [c.split()[0] for c in other[1][:len(columns)]] == [c.split()[0] for c in columns]
+                   and mine <= {h[0].fingerprint for h in groups[other]}
+                   for other in groups)
+
+    return {key: hits for key, hits in groups.items() if not covered(key)}
 
 
 def _indexed(ctx, table: str, reason: str, columns: list[str]) -> bool:
@@ -58,7 +93,10 @@ def _finding(ctx, table: str, columns: list[str], hits: list) -> Finding:
     _top, evidence, reason = max(hits, key=lambda h: h[0].total_time_ms)
     rows = ctx.rows(table)
     names = ", ".join(columns)
-    if reason == "filter":
+    if evidence.kind == "index-filter":
+        message = (f"{evidence.node} using {evidence.index} on {table} ({rows:,.0f} rows) reads rows "
+                   f"it then throws away with Filter {evidence.filter}; no index leads with {names}")
+    elif reason == "filter":
         message = (f"Seq Scan on {table} ({rows:,.0f} rows) filters on {names} and keeps ~"
                    f"{percent(evidence.selectivity)} of the rows; no index leads with {columns[0]}")
     elif reason == "join":
@@ -105,6 +143,25 @@ def _bad_join():
                     [stmt(BAD_JOIN, plan=plan)])
 
 
+LISTING = ("SELECT * FROM products WHERE status = $1 AND category_id = $2 "
+           "ORDER BY created_at DESC LIMIT 20")
+PRODUCTS = """
+CREATE TABLE products (id bigint PRIMARY KEY, category_id bigint, status text, created_at timestamptz);
+CREATE INDEX ix_products_created_at ON products (created_at);
+"""
+
+
+def _bad_index_filter():
+    scan = dict(index_scan("products", "ix_products_created_at", None, rows=20, cost=900.0),
+                **{"Scan Direction": "Backward", "Filter": "((status = $1) AND (category_id = $2))"})
+    scan.pop("Index Cond")
+    plan = {"Node Type": "Limit", "Total Cost": 900.0, "Plan Rows": 20, "Plans": [scan]}
+    stats = {"products.status": ColumnStats(n_distinct=3, most_common_vals=["active", "draft", "archived"],
+                                            most_common_freqs=[0.95, 0.03, 0.02]),
+             "products.category_id": ColumnStats(n_distinct=60)}
+    return snapshot(PRODUCTS, {"products": 200_000}, [stmt(LISTING, plan=plan)], stats=stats)
+
+
 def _good_indexed():
     return snapshot(SCHEMA + "CREATE INDEX ix_orders_user_id ON orders (user_id);", ROWS,
                     [stmt(BAD_FILTER, plan=index_scan("orders", "ix_orders_user_id", "(user_id = $1)", 10))])
@@ -137,6 +194,8 @@ RULE = Rule(
         Example("filter on an unindexed column of a 200k-row table", True, _bad_filter, "user_id"),
         Example("sort of a big table feeding a LIMIT", True, _bad_sort, "sorted on created_at DESC"),
         Example("hash join reading all orders to match one user's", True, _bad_join, "user_id"),
+        Example("a backward index scan filtering a selective column", True, _bad_index_filter,
+                "Filter ((status = $1) AND (category_id = $2))"),
         Example("the same filter served by an index", False, _good_indexed),
         Example("a filter that keeps most rows: no index would help", False, _good_unselective),
     ],

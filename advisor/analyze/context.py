@@ -13,7 +13,7 @@ from typing import Any
 
 from advisor.analyze.plans import PlanEvidence, statement_evidence
 from advisor.analyze.shapes import extract_shapes
-from advisor.model import Finding, QueryShape, Snapshot, Statement, Table
+from advisor.model import Finding, Predicate, QueryShape, Snapshot, Statement, Table, TraceEvent
 
 
 @dataclass
@@ -25,6 +25,8 @@ class Context:
     rule_id: str = ""
     severity: str = "medium"
     thresholds: dict[str, Any] = field(default_factory=dict)
+    _observed: dict = field(default_factory=dict, repr=False)
+    _by_fingerprint: dict | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, snapshot: Snapshot) -> Context:
@@ -52,6 +54,34 @@ class Context:
     def rows(self, qualname: str | None) -> float:
         table = self.table(qualname)
         return max(table.reltuples, float(table.n_live_tup)) if table else 0.0
+
+    def observed(self, statement: Statement, predicate: Predicate, limit: int = 200) -> list[str]:
+        """The values traces show for a predicate's parameter (event params, or literal log text)."""
+        key = (statement.fingerprint, predicate.column, predicate.param)
+        if key not in self._observed:
+            self._observed[key] = self._find_observed(statement, predicate, limit)
+        return self._observed[key]
+
+    def _find_observed(self, statement: Statement, predicate: Predicate, limit: int) -> list[str]:
+        from advisor.analyze.shapes import extract_shape
+
+        values: list[str] = []
+        for event in self._events().get(statement.fingerprint, [])[:limit]:
+            if event.params and predicate.param and predicate.param <= len(event.params):
+                values.append(str(event.params[predicate.param - 1]))
+            elif event.query != statement.query:
+                literal = extract_shape(event.query, self.catalog, event.fingerprint)
+                values += [p.value for a in literal.tables for p in a.predicates
+                           if p.column == predicate.column and p.op == predicate.op and p.value]
+        return values
+
+    def _events(self) -> dict[str, list[TraceEvent]]:
+        if self._by_fingerprint is None:
+            self._by_fingerprint = {}
+            for trace in self.snapshot.traces:
+                for event in trace.events:
+                    self._by_fingerprint.setdefault(event.fingerprint, []).append(event)
+        return self._by_fingerprint
 
     def threshold(self, name: str) -> Any:
         return self.thresholds[name]
