@@ -1,0 +1,92 @@
+"""Capture: a live database (and its server log) -> Snapshot.
+
+    >>> snapshot = capture("postgresql://app@db/shop", top=50, logs=[Path("postgresql.log")])  # doctest: +SKIP
+
+The recipe: connect read-only; check the server and pg_stat_statements; read the statements, the
+settings and the catalog; read traces from the server logs; plan every statement (generic plans);
+optionally EXPLAIN ANALYZE the SELECTs. Everything happens in one read-only transaction, with
+``statement_timeout`` and ``lock_timeout``, as application 'advisor'. The one write is the
+explicit ``reset=True``: ``pg_stat_statements_reset()`` after reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+
+from advisor.capture.catalog import read_catalog, read_pgss_stats_reset
+from advisor.capture.checks import check_server_version, pgss_schema
+from advisor.capture.logs import read_traces
+from advisor.capture.plans import explain_generic, plan_statements
+from advisor.capture.settings import read_settings
+from advisor.capture.statements import read_statements
+from advisor.db import connect, session
+from advisor.model import Snapshot, Statement
+
+__all__ = ["capture", "explain_generic", "plan_statements", "read_traces"]
+
+
+def capture(dsn: str, *, top: int | None = None, min_calls: int = 1, analyze_plans: bool = False,
+            logs: Sequence[Path] = (), reset: bool = False,
+            on_progress: Callable[[int, int], None] | None = None) -> Snapshot:
+    """A Snapshot of the database at ``dsn``: statements, catalog, plans and log traces."""
+    with session(dsn) as conn:
+        snapshot = _read(conn, top=top, min_calls=min_calls)
+        schema = snapshot.settings.pop("_pgss_schema")
+        if logs:
+            traces, logged = read_traces(logs)
+            snapshot.traces += traces
+            _add_logged(snapshot, logged)
+        planned = plan_statements(conn, snapshot.statements, snapshot.server_version_num,
+                                  on_progress)
+        _note_unplanned(snapshot, planned)
+        if analyze_plans:
+            from advisor.capture.samples import analyze_plans as run_analyze
+
+            run_analyze(conn, snapshot.statements, snapshot.catalog, snapshot.traces,
+                        snapshot.notes)
+        conn.rollback()
+    if reset:
+        _reset(dsn, schema)
+        snapshot.notes.append("pg_stat_statements was reset after this capture (--reset)")
+    return snapshot
+
+
+def _read(conn: psycopg.Connection, *, top: int | None, min_calls: int) -> Snapshot:
+    version_num = conn.info.server_version
+    version = conn.execute("SHOW server_version").fetchone()[0]
+    check_server_version(version_num, version)
+    schema = pgss_schema(conn)
+    notes: list[str] = []
+    snapshot = Snapshot(created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                        database=conn.info.dbname, server_version=version,
+                        server_version_num=version_num, settings=read_settings(conn),
+                        notes=notes)
+    snapshot.statements = read_statements(conn, schema, top=top, min_calls=min_calls)
+    snapshot.catalog = read_catalog(conn, notes)
+    snapshot.catalog.pgss_stats_reset = read_pgss_stats_reset(conn, schema)
+    snapshot.settings["_pgss_schema"] = schema
+    return snapshot
+
+
+def _add_logged(snapshot: Snapshot, logged: list[Statement]) -> None:
+    """Statements only the log saw (pg_stat_statements was reset, or evicted them) join too."""
+    known = {s.fingerprint for s in snapshot.statements}
+    extra = [s for s in logged if s.fingerprint not in known]
+    if extra:
+        snapshot.statements += extra
+        snapshot.notes.append(f"{len(extra)} statement(s) seen only in the server log added")
+
+
+def _note_unplanned(snapshot: Snapshot, planned: int) -> None:
+    failed = [s for s in snapshot.statements if s.plan is None]
+    for statement in failed:
+        snapshot.notes.append(f"no plan for {statement.fingerprint}: {statement.plan_error}")
+
+
+def _reset(dsn: str, schema: str) -> None:
+    with connect(dsn, readonly=False, autocommit=True) as conn:
+        conn.execute(f'SELECT "{schema}".pg_stat_statements_reset()')

@@ -1,0 +1,145 @@
+"""The catalog of user schemas: tables, columns and their statistics, indexes, foreign keys.
+
+Relation sizes need a lock (``pg_relation_size`` opens the relation): when another session holds
+a table ACCESS EXCLUSIVE, sizes fall back to ``relpages * block_size`` and a note says so, so a
+locked table never stops a capture.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+from advisor.model import Catalog, Column, ColumnStats, ForeignKey, Index, Table
+
+USER_SCHEMAS = ("n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') "
+                "AND n.nspname NOT LIKE 'pg_temp%%' AND n.nspname NOT LIKE 'pg_toast_temp%%'")
+_EXACT_SIZE = "pg_relation_size({rel}.oid)"
+_ESTIMATED_SIZE = "{rel}.relpages::bigint * current_setting('block_size')::bigint"
+
+TABLES = f"""
+SELECT c.oid, n.nspname, c.relname, c.reltuples, c.relpages, {{size}},
+       coalesce(s.n_live_tup, 0), coalesce(s.n_tup_ins, 0), coalesce(s.n_tup_upd, 0),
+       coalesce(s.n_tup_del, 0), coalesce(s.seq_scan, 0), coalesce(s.idx_scan, 0)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+WHERE c.relkind IN ('r', 'p', 'm') AND {USER_SCHEMAS}
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
+ORDER BY n.nspname, c.relname
+"""
+COLUMNS = """
+SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+       s.null_frac, s.n_distinct, s.most_common_vals::text::text[], s.most_common_freqs,
+       s.correlation, s.avg_width
+FROM pg_attribute a
+LEFT JOIN pg_class c ON c.oid = a.attrelid LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname
+     AND s.attname = a.attname AND NOT s.inherited
+WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+"""
+INDEXES = f"""
+SELECT n.nspname, ic.relname, tn.nspname || '.' || tc.relname, pg_get_indexdef(i.indexrelid),
+       i.indnkeyatts, i.indnatts, am.amname, pg_get_expr(i.indpred, i.indrelid, true),
+       i.indisunique, i.indisprimary, i.indisvalid, i.indisready, con.conname,
+       {{size}}, coalesce(s.idx_scan, 0), i.indexrelid,
+       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnatts) k)
+FROM pg_index i
+JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
+JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+JOIN pg_am am ON am.oid = ic.relam
+LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')
+LEFT JOIN pg_stat_user_indexes s ON s.indexrelid = i.indexrelid
+WHERE i.indrelid = ANY(%s)
+ORDER BY 3, 2
+"""
+FOREIGN_KEYS = """
+SELECT con.conname, tn.nspname || '.' || tc.relname,
+       ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, o)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.o),
+       rn.nspname || '.' || rc.relname,
+       ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(n, o)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.o)
+FROM pg_constraint con
+JOIN pg_class tc ON tc.oid = con.conrelid JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+JOIN pg_class rc ON rc.oid = con.confrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+WHERE con.contype = 'f' AND con.conrelid = ANY(%s)
+ORDER BY 2, 1
+"""
+
+
+def read_catalog(conn: psycopg.Connection, notes: list[str]) -> Catalog:
+    """The catalog; ``notes`` gets a line for anything approximated."""
+    tables, oids = _tables(conn, notes)
+    catalog = Catalog(tables=list(tables.values()))
+    for row in conn.execute(COLUMNS, (oids,)):
+        tables[row[0]].columns.append(_column(row))
+    catalog.indexes = _indexes(conn, oids, notes)
+    catalog.foreign_keys = [ForeignKey(name=r[0], table=r[1], columns=list(r[2]), ref_table=r[3],
+                                       ref_columns=list(r[4]))
+                            for r in conn.execute(FOREIGN_KEYS, (oids,))]
+    catalog.extensions = dict(conn.execute(
+        "SELECT extname, extversion FROM pg_extension ORDER BY extname").fetchall())
+    catalog.available_extensions = [r[0] for r in conn.execute(
+        "SELECT name FROM pg_available_extensions ORDER BY name")]
+    catalog.stats_reset = _iso(conn.execute(
+        "SELECT stats_reset FROM pg_stat_database WHERE datname = current_database()").fetchone())
+    return catalog
+
+
+def read_pgss_stats_reset(conn: psycopg.Connection, schema: str) -> str | None:
+    if conn.info.server_version < 140000:
+        return None
+    with conn.transaction():
+        row = conn.execute(f'SELECT stats_reset FROM "{schema}".pg_stat_statements_info').fetchone()
+    return _iso(row)
+
+
+def _with_sizes(conn: psycopg.Connection, query: str, args, what: str, notes: list[str],
+                rel: str = "c"):
+    """Rows of ``query`` with exact sizes, or estimated ones when a relation is locked."""
+    try:
+        with conn.transaction():
+            return conn.execute(query.format(size=_EXACT_SIZE.format(rel=rel)), args).fetchall()
+    except (psycopg.errors.LockNotAvailable, psycopg.errors.QueryCanceled) as exc:
+        notes.append(f"{what} sizes estimated from relpages: {str(exc).strip().splitlines()[0]}")
+        return conn.execute(query.format(size=_ESTIMATED_SIZE.format(rel=rel)), args).fetchall()
+
+
+def _tables(conn, notes) -> tuple[dict[int, Table], list[int]]:
+    tables = {}
+    for row in _with_sizes(conn, TABLES, None, "table", notes):
+        oid, schema, name, reltuples, relpages, size, *counts = row
+        tables[oid] = Table(schema=schema, name=name, reltuples=max(float(reltuples), 0.0),
+                            relpages=int(relpages), size_bytes=int(size or 0),
+                            **dict(zip(("n_live_tup", "n_tup_ins", "n_tup_upd", "n_tup_del",
+                                        "seq_scan", "idx_scan"), map(int, counts), strict=True)))
+    return tables, list(tables)
+
+
+def _column(row) -> Column:
+    _, name, type_, not_null, null_frac, n_distinct, mcv, mcf, correlation, avg_width = row
+    stats = None
+    if null_frac is not None:
+        stats = ColumnStats(null_frac=float(null_frac), n_distinct=float(n_distinct),
+                            most_common_vals=list(mcv) if mcv is not None else None,
+                            most_common_freqs=[float(f) for f in mcf] if mcf is not None else None,
+                            correlation=float(correlation) if correlation is not None else None,
+                            avg_width=int(avg_width) if avg_width is not None else None)
+    return Column(name=name, type=type_, not_null=bool(not_null), stats=stats)
+
+
+def _indexes(conn, oids: list[int], notes: list[str]) -> list[Index]:
+    indexes = []
+    for row in _with_sizes(conn, INDEXES, (oids,), "index", notes, rel="ic"):
+        (schema, name, table, definition, nkey, _natts, method, predicate, unique, primary,
+         valid, ready, constraint, size, scans, _oid, parts) = row
+        indexes.append(Index(schema=schema, name=name, table=table, definition=definition,
+                             columns=list(parts[:nkey]), include=list(parts[nkey:]), method=method,
+                             predicate=predicate, is_unique=unique, is_primary=primary,
+                             is_valid=valid, is_ready=ready, constraint=constraint,
+                             size_bytes=int(size or 0), idx_scan=int(scans)))
+    return indexes
+
+
+def _iso(row) -> str | None:
+    return row[0].isoformat() if row and row[0] is not None else None

@@ -1,0 +1,21 @@
+"""The server settings the later stages reason with (planner costs, memory, logging)."""
+
+from __future__ import annotations
+
+import psycopg
+
+WANTED = (
+    "block_size", "cpu_index_tuple_cost", "cpu_operator_cost", "cpu_tuple_cost",
+    "default_statistics_target", "effective_cache_size", "effective_io_concurrency", "jit",
+    "log_line_prefix", "log_destination", "log_min_duration_statement", "maintenance_work_mem",
+    "max_connections", "max_parallel_workers_per_gather", "pg_stat_statements.max",
+    "pg_stat_statements.track", "pg_stat_statements.track_planning", "random_page_cost",
+    "seq_page_cost", "server_version_num", "shared_buffers", "shared_preload_libraries",
+    "track_io_timing", "work_mem", "autovacuum", "plan_cache_mode",
+)
+
+
+def read_settings(conn: psycopg.Connection) -> dict[str, str]:
+    rows = conn.execute("SELECT name, setting || coalesce(unit, '') FROM pg_settings "
+                        "WHERE name = ANY(%s) ORDER BY name", (list(WANTED),))
+    return {name: value for name, value in rows}
