@@ -46,6 +46,7 @@ class RequestRecord(Serializable):
     max_queries: int = 0
     mean_queries: float = 0.0
     repeats: dict[str, int] = field(default_factory=dict)  # fingerprint -> most in one request
+    n_plus_one: dict[str, int] = field(default_factory=dict)  # the repeats that are N+1 patterns
     queries: dict[str, str] = field(default_factory=dict)  # fingerprint -> query text
 
 

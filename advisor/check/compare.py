@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 
 from advisor.check.baseline import Baseline, RequestRecord, StatementRecord
-from advisor.check.nplusone import repeated
 from advisor.check.report import Change, CheckReport, StatementResult
 from advisor.check.settings import CheckSettings
 
@@ -162,8 +161,8 @@ def _request_changes(baseline: Baseline, current: Baseline,
 def _one_request(before: RequestRecord | None, now: RequestRecord,
                  settings: CheckSettings) -> list[Change]:
     changes = []
-    old_patterns = set(repeated(before, settings)) if before else set()
-    for fp, times in repeated(now, settings).items():
+    old_patterns = set(before.n_plus_one) if before else set()
+    for fp, times in now.n_plus_one.items():
         if fp not in old_patterns:
             changes.append(Change(
                 "n-plus-one", "error",

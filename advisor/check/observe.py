@@ -59,7 +59,8 @@ def observe(dsn: str, *, logs: Sequence[Path] = (), app_traces: Sequence[Path] =
     return Baseline(created_at=datetime.now(UTC).isoformat(timespec="seconds"),
                     database=describe(dsn), server_version=version, timings=timings,
                     traced=bool(logs or app_traces or traces), tables=tables, statements=records,
-                    requests=request_profile(snapshot.traces), notes=list(snapshot.notes))
+                    requests=request_profile(snapshot.traces,
+                                                            settings.n_plus_one_repeats), notes=list(snapshot.notes))
 
 
 def is_workload(query: str) -> bool:

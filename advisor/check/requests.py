@@ -4,9 +4,9 @@
     >>> t = Trace(id="1", source="app", label="GET /orders",
     ...           events=[TraceEvent("SELECT * FROM orders")] +
     ...                  [TraceEvent(f"SELECT * FROM items WHERE order_id = {i}") for i in range(6)])
-    >>> r = request_profile([t])[0]
-    >>> r.label, r.max_queries, sorted(r.repeats.values())
-    ('GET /orders', 7, [6])
+    >>> r = request_profile([t], min_repeats=5)[0]
+    >>> r.label, r.max_queries, list(r.repeats.values()), list(r.n_plus_one.values())
+    ('GET /orders', 7, [6], [6])
 """
 
 from __future__ import annotations
@@ -15,18 +15,25 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from advisor.check.baseline import RequestRecord
+from advisor.check.nplusone import UNLABELLED, n_plus_one_patterns
+from advisor.check.settings import CheckSettings
 from advisor.model import Trace
 
-UNLABELLED = "(unlabelled)"
 
-
-def request_profile(traces: Iterable[Trace]) -> list[RequestRecord]:
-    """One record per request label: request count, queries per request, repeated statements."""
+def request_profile(traces: Iterable[Trace],
+                    min_repeats: int = CheckSettings.n_plus_one_repeats) -> list[RequestRecord]:
+    """One record per request label: request count, queries per request, repeated statements,
+    and the N+1 patterns among them (``min_repeats`` or more in one request)."""
+    traces = list(traces)
     by_label: dict[str, list[Trace]] = defaultdict(list)
     for trace in traces:
         if trace.events:
             by_label[trace.label or UNLABELLED].append(trace)
-    return [_record(label, by_label[label]) for label in sorted(by_label)]
+    patterns = n_plus_one_patterns(traces, min_repeats)
+    records = [_record(label, by_label[label]) for label in sorted(by_label)]
+    for record in records:
+        record.n_plus_one = patterns.get(record.label, {})
+    return records
 
 
 def _record(label: str, traces: list[Trace]) -> RequestRecord:

@@ -31,6 +31,7 @@ def _record(fp, scan, cost, query=None, unstable=None):
 @pytest.fixture(scope="module")
 def report():
     traces = [Trace(id="1", source="app", label="GET /orders", events=[
+        TraceEvent("SELECT * FROM orders LIMIT 6")] + [
         TraceEvent(f"SELECT * FROM items WHERE order_id = {n}") for n in range(6)])]
     before = Baseline(tables={"public.t": 50_000}, traced=True, statements=[
         _record("a1", "index", 8.0), _record("a2", "index", 8.0, NASTY),
