@@ -24,7 +24,7 @@ from advisor.capture.plans import explain_generic, plan_statements
 from advisor.capture.settings import read_settings
 from advisor.capture.statements import read_statements
 from advisor.db import connect, session
-from advisor.model import Snapshot, Statement
+from advisor.model import Snapshot, Trace
 
 __all__ = ["capture", "explain_generic", "plan_statements", "read_traces"]
 
@@ -37,9 +37,8 @@ def capture(dsn: str, *, top: int | None = None, min_calls: int = 1, analyze_pla
         snapshot = _read(conn, top=top, min_calls=min_calls)
         schema = snapshot.settings.pop("_pgss_schema")
         if logs:
-            traces, logged = read_traces(logs)
-            snapshot.traces += traces
-            _add_logged(snapshot, logged)
+            traces, _logged = read_traces(logs, database=snapshot.database)
+            snapshot.traces += _ours(traces, snapshot)
         planned = plan_statements(conn, snapshot.statements, snapshot.server_version_num,
                                   on_progress)
         _note_unplanned(snapshot, planned)
@@ -72,13 +71,15 @@ def _read(conn: psycopg.Connection, *, top: int | None, min_calls: int) -> Snaps
     return snapshot
 
 
-def _add_logged(snapshot: Snapshot, logged: list[Statement]) -> None:
-    """Statements only the log saw (pg_stat_statements was reset, or evicted them) join too."""
+def _ours(traces: list[Trace], snapshot: Snapshot) -> list[Trace]:
+    """The traces of this database: a stderr log without %d mixes every database's lines, so a
+    trace counts when one of its statements is one pg_stat_statements saw here."""
     known = {s.fingerprint for s in snapshot.statements}
-    extra = [s for s in logged if s.fingerprint not in known]
-    if extra:
-        snapshot.statements += extra
-        snapshot.notes.append(f"{len(extra)} statement(s) seen only in the server log added")
+    kept = [t for t in traces if any(e.fingerprint in known for e in t.events)]
+    if len(kept) < len(traces):
+        snapshot.notes.append(f"{len(traces) - len(kept)} log trace(s) left out: none of their "
+                              "statements was seen in this database")
+    return kept
 
 
 def _note_unplanned(snapshot: Snapshot, planned: int) -> None:

@@ -65,6 +65,7 @@ class Entry:
     level: str
     message: str
     detail: str = ""
+    db: str = ""
 
 
 @dataclass
@@ -75,12 +76,19 @@ class _Pending:
     events: list[TraceEvent] = field(default_factory=list)
 
 
-def read_traces(paths: Sequence[Path], *,
-                log_line_prefix: str | None = None) -> tuple[list[Trace], list[Statement]]:
-    """Traces (one per transaction) and statements (aggregated by fingerprint) from the logs."""
+def read_traces(paths: Sequence[Path], *, log_line_prefix: str | None = None,
+                database: str | None = None) -> tuple[list[Trace], list[Statement]]:
+    """Traces (one per transaction) and statements (aggregated by fingerprint) from the logs.
+
+    ``database`` keeps only that database's lines, where the log names it (csvlog, jsonlog, or
+    a prefix with ``%d``).
+    """
     traces: list[Trace] = []
     for path in paths:
-        traces += _traces(_entries(Path(path), log_line_prefix))
+        entries = _entries(Path(path), log_line_prefix)
+        if database:
+            entries = (e for e in entries if not e.db or e.db == database)
+        traces += _traces(entries)
     return traces, statements_of(traces)
 
 
@@ -192,7 +200,7 @@ def _stderr_entries(handle, prefix: str, path: Path) -> Iterator[Entry]:
         current = Entry(session=groups.get("session") or groups.get("pid") or "",
                         vxid=groups.get("vxid") or "", app=groups.get("app") or "",
                         ts=_timestamp(groups.get("ts")), level=level, message=message,
-                        detail=message if level == "DETAIL" else "")
+                        detail=message if level == "DETAIL" else "", db=groups.get("db") or "")
     if current is not None:
         yield current
 
@@ -207,7 +215,7 @@ def _csv_entries(handle, path: Path) -> Iterator[Entry]:
                         vxid=record.get("virtual_transaction_id", ""),
                         app=record.get("application_name", ""), ts=_timestamp(record["log_time"]),
                         level=record.get("error_severity", ""), message=record.get("message", ""),
-                        detail=record.get("detail", ""))
+                        detail=record.get("detail", ""), db=record.get("database_name", ""))
     except csv.Error as exc:
         raise AdvisorError(f"cannot read csvlog {path}: {exc}") from None
 
@@ -224,7 +232,8 @@ def _json_entries(handle, path: Path) -> Iterator[Entry]:
                     vxid=str(record.get("vxid", "")), app=str(record.get("application_name", "")),
                     ts=_timestamp(record.get("timestamp")),
                     level=str(record.get("error_severity", "")),
-                    message=str(record.get("message", "")), detail=str(record.get("detail", "")))
+                    message=str(record.get("message", "")), detail=str(record.get("detail", "")),
+                    db=str(record.get("dbname", "")))
 
 
 def _timestamp(text: str | None) -> datetime | None:
