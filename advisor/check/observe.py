@@ -9,13 +9,14 @@ flip it. Unstable plans are reported, never failed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 
+from advisor.capture import capture
+from advisor.capture.filters import is_workload
 from advisor.check.baseline import Baseline, StatementRecord
 from advisor.check.explain import DISABLE_INDEXES, DISABLE_SEQ, PlanError, generic_plan
 from advisor.check.requests import request_profile
@@ -23,11 +24,7 @@ from advisor.check.settings import CheckSettings
 from advisor.check.shape import Shape, plan_shape
 from advisor.db import describe, session
 from advisor.errors import AdvisorError
-from advisor.model import Snapshot, Statement, Trace
-
-_WORKLOAD = re.compile(r"^\s*(select|insert|update|delete|with|values|table)\b", re.I)
-_SYSTEM = re.compile(r"\b(pg_catalog\.|information_schema\.|(from|join)\s+pg_\w+)|"
-                     r"^\s*select\s+pg_\w+\s*\(", re.I)  # catalog reads, admin calls
+from advisor.model import Catalog, Statement, Trace
 
 Progress = Callable[[int, int], None]
 
@@ -42,30 +39,24 @@ def observe(dsn: str, *, logs: Sequence[Path] = (), app_traces: Sequence[Path] =
     ``traces`` already in memory.
     """
     settings = settings or CheckSettings()
-    snapshot = _snapshot(dsn, logs)
+    snapshot = capture(dsn, logs=logs)
     if app_traces:
         snapshot.traces += _optional("advisor.trace", "load", "--trace")(app_traces)
     snapshot.traces += list(traces)
     statements = sorted((s for s in snapshot.statements if is_workload(s.query)),
                         key=lambda s: s.fingerprint)
     with session(dsn) as conn:
-        version = conn.execute("SHOW server_version").fetchone()[0]
         records = []
         for done, statement in enumerate(statements, 1):
             records.append(_record(conn, statement, timings, settings))
             if on_progress:
                 on_progress(done, len(statements))
-        tables = _table_rows(conn, [r.shape for r in records if r.shape])
+    tables = _table_rows(snapshot.catalog, [r.shape for r in records if r.shape])
+    requests = request_profile(snapshot.traces, settings.n_plus_one_repeats)
     return Baseline(created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                    database=describe(dsn), server_version=version, timings=timings,
-                    traced=bool(logs or app_traces or traces), tables=tables, statements=records,
-                    requests=request_profile(snapshot.traces,
-                                                            settings.n_plus_one_repeats), notes=list(snapshot.notes))
-
-
-def is_workload(query: str) -> bool:
-    """Plannable statements of the application (not catalog look-ups, not utility commands)."""
-    return bool(_WORKLOAD.match(query)) and not _SYSTEM.search(query)
+                    database=describe(dsn), server_version=snapshot.server_version,
+                    timings=timings, traced=bool(logs or app_traces or traces), tables=tables,
+                    statements=records, requests=requests, notes=list(snapshot.notes))
 
 
 def _record(conn: psycopg.Connection, statement: Statement, timings: bool,
@@ -75,14 +66,16 @@ def _record(conn: psycopg.Connection, statement: Statement, timings: bool,
         record.calls = statement.calls
         record.mean_time_ms = round(statement.mean_time_ms, 4)
         record.stddev_time_ms = round(statement.stddev_time_ms, 4)
+    if statement.plan is None:
+        record.plan_error = statement.plan_error or "no plan"
+        return record
+    record.shape = plan_shape(statement.plan)
     try:
-        first = plan_shape(generic_plan(conn, statement.query))
         second = plan_shape(generic_plan(conn, statement.query))
     except PlanError as exc:
-        record.plan_error = str(exc)
+        record.unstable = f"the second EXPLAIN failed: {exc}"
         return record
-    record.shape = plan_shape(statement.plan) if statement.plan else first
-    record.unstable = _instability(conn, statement.query, first, second, settings)
+    record.unstable = _instability(conn, statement.query, record.shape, second, settings)
     return record
 
 
@@ -113,42 +106,11 @@ def _uses(shape: Shape, disable: tuple[str, ...]) -> bool:
     return any(a.uses_index for a in shape.accesses)
 
 
-def _table_rows(conn: psycopg.Connection, shapes: list[Shape]) -> dict[str, float]:
-    names = sorted({a.relation for s in shapes for a in s.accesses})
-    if not names:
-        return {}
-    rows = conn.execute(
-        "SELECT n.nspname || '.' || c.relname, greatest(c.reltuples, 0)::float8 "
-        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname || '.' || c.relname = ANY(%s)", (names,)).fetchall()
-    conn.rollback()
-    return {name: float(count) for name, count in sorted(rows)}
-
-
-def _snapshot(dsn: str, logs: Sequence[Path]) -> Snapshot:
-    try:
-        from advisor.capture import capture
-    except ImportError:
-        return _statements_only(dsn, logs)
-    return capture(dsn, logs=logs)
-
-
-def _statements_only(dsn: str, logs: Sequence[Path]) -> Snapshot:
-    """Until capture lands: pg_stat_statements rows of the current database, no catalog."""
-    if logs:
-        _optional("advisor.capture.logs", "read_traces", "--log")
-    with session(dsn) as conn:
-        rows = conn.execute(
-            "SELECT query, queryid::text, calls, mean_exec_time, stddev_exec_time "
-            "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database "
-            "WHERE datname = current_database()) AND toplevel").fetchall()
-    merged: dict[str, Statement] = {}
-    for query, queryid, calls, mean, stddev in rows:
-        s = Statement(query=query, queryid=queryid, calls=calls, mean_time_ms=mean,
-                      stddev_time_ms=stddev)
-        if s.fingerprint not in merged or merged[s.fingerprint].calls < calls:
-            merged[s.fingerprint] = s
-    return Snapshot(statements=list(merged.values()))
+def _table_rows(catalog: Catalog, shapes: list[Shape]) -> dict[str, float]:
+    """Planner row estimates of the tables the plans read (as the analyze rules count them)."""
+    names = {a.relation for s in shapes for a in s.accesses}
+    return {t.qualname: float(max(t.reltuples, t.n_live_tup)) for t in
+            sorted(catalog.tables, key=lambda t: t.qualname) if t.qualname in names}
 
 
 def _optional(module: str, name: str, option: str):
