@@ -295,6 +295,7 @@ def _traces(entries: Iterable[Entry]) -> list[Trace]:
         if entry.detail.startswith("parameters:"):
             event.params = parse_params(entry.detail)
     done += open_.values()
+    done.sort(key=lambda p: p.start or datetime.min)
     return [Trace(id=p.key, source="log", label=None, events=p.events) for p in done if p.events]
 
 
