@@ -31,18 +31,17 @@ def check(ctx) -> Iterable[Finding]:
 
 
 def _confidence(ctx, statement, predicate: Predicate) -> str | None:
-    """high: the pattern starts with a wildcard, or ILIKE (never a btree search); low: a parameter."""
+    """high: the pattern starts with a wildcard, or ILIKE (never a btree search); "traced": a
+    parameter the traces show starting with one; low: an unknown LIKE parameter."""
     if predicate.op not in ("like", "ilike", "~"):
         return None
-    if predicate.leading_wildcard or predicate.op in ("ilike", "~"):
+    if predicate.leading_wildcard:
         return "high"
-    if predicate.value is None:
-        params = [p for t in ctx.snapshot.traces for e in t.events
-                  if e.fingerprint == statement.fingerprint for p in e.params or []]
-        if any(isinstance(p, str) and p[:1] in ("%", "_") for p in params):
-            return "high"
-        return "low"
-    return None
+    if predicate.value is None and any(v[:1] in ("%", "_") for v in ctx.observed(statement, predicate)):
+        return "traced"  # the traces show a pattern like '%term%'
+    if predicate.op in ("ilike", "~"):
+        return "high"
+    return "low" if predicate.value is None else None
 
 
 def _trigram_index(ctx, table: str, column: str) -> bool:
@@ -55,7 +54,7 @@ def _trigram_index(ctx, table: str, column: str) -> bool:
 def _finding(ctx, table: str, column: str, hits: list) -> Finding:
     statements = list({s.fingerprint: s for s, _, _ in hits}.values())
     ops = sorted({p.op.upper() for _, p, _ in hits})
-    confidence = "high" if any(c == "high" for _, _, c in hits) else "low"
+    confidence = "low" if all(c == "low" for _, _, c in hits) else "high"
     create = f"CREATE INDEX CONCURRENTLY ON {table} USING gin ({column} gin_trgm_ops)"
     if EXTENSION in ctx.catalog.extensions:
         help, available = f"Create a trigram index: {create}.", "installed"
@@ -67,7 +66,8 @@ def _finding(ctx, table: str, column: str, hits: list) -> Finding:
                 "trigram index cannot be built. Search a prefix instead (LIKE 'term%' with a "
                 "text_pattern_ops index) or use full-text search (tsvector + GIN).")
         available = "unavailable"
-    pattern = "a leading wildcard" if any(p.leading_wildcard for _, p, _ in hits) else "a pattern parameter"
+    leading = any(p.leading_wildcard or c == "traced" for _, p, c in hits)
+    pattern = "a leading wildcard" if leading else "a pattern parameter"
     return ctx.finding(
         f"{' / '.join(ops)} with {pattern} on {table}.{column} ({ctx.rows(table):,.0f} rows) cannot "
         f"use a btree index: every call reads the whole table",

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from advisor.analyze.indexes import index_with_prefix, leading_index
@@ -13,7 +14,7 @@ from advisor.analyze.selectivity import kept
 from advisor.model import ColumnStats, Finding, Statement
 from rules._base import Docs, Example, Rule
 from rules._build import hash_join, index_scan, limit_sort, seq_scan, snapshot, stmt
-from rules._common import access_for, ddl_columns, index_columns, percent, selective_equalities
+from rules._common import UNSELECTIVE, access_for, ddl_columns, index_columns, percent, selective_equalities
 
 REASONS = {"seq-scan": "filter", "nested-loop-scan": "join", "join-scan": "join", "sort-limit": "sort",
            "index-filter": "index-filter"}
@@ -30,6 +31,8 @@ def check(ctx) -> Iterable[Finding]:
             if access is None:
                 continue
             if reason == "index-filter":
+                if not _filters_much(evidence):
+                    continue
                 reason = "sort" if access.order_by else "filter"
                 if not _selective_enough(ctx, statement, access):
                     continue
@@ -49,11 +52,33 @@ def _columns(ctx, statement, reason: str, access, evidence) -> list[str]:
     if reason == "filter":
         return index_columns(ctx, statement, access)
     if reason == "join":
-        return (equal + [c for c in access.join_columns if c not in equal])[:3]
+        joined = [c for c in access.join_columns if c not in equal]
+        in_cond = [c for c in joined if evidence.cond and re.search(rf"\b{re.escape(c)}\b", evidence.cond)]
+        return (equal + (in_cond or joined))[:3]
     order = [o.column + (" DESC" if o.desc else "") for o in access.order_by if o.column not in equal]
     if evidence.kind == "index-filter" and not equal:
         return []  # the index already gives the order; what it filters keeps most rows
+    if _other_filters(ctx, statement, access, equal):
+        return []  # rows in order would still be filtered by a condition no btree key serves
     return (equal + order)[:4] if order else []
+
+
+def _filters_much(evidence) -> bool:
+    """An index scan that filters: a full ordered scan (no Index Cond), or many rows removed."""
+    if evidence.analyzed and evidence.rows_removed is not None:
+        return evidence.rows_removed >= 10 * max(evidence.actual_rows or 0.0, 1.0)
+    return not evidence.index_cond
+
+
+def _other_filters(ctx, statement, access, keys: list[str]) -> bool:
+    table = ctx.table(access.table)
+    for p in access.predicates:
+        if p.column in keys:
+            continue
+        share = kept(p, table, ctx.observed(statement, p)) if table else None
+        if share is None or share <= UNSELECTIVE:
+            return True
+    return False
 
 
 def _selective_enough(ctx, statement, access) -> bool:

@@ -20,6 +20,10 @@ FIX = ("Load the rows in one query: eager-load the relationship (SQLAlchemy sele
        "at once with WHERE {column} = ANY($1) and the list of keys.")
 
 
+WRITE_FIX = ("Write the rows in one statement: one INSERT with many VALUES rows (or executemany "
+             "with insertmanyvalues), or UPDATE ... FROM (VALUES ...) / WHERE id = ANY($1).")
+
+
 def check(ctx) -> Iterable[Finding]:
     if ctx.snapshot.traces:
         yield from _from_traces(ctx)
@@ -72,18 +76,26 @@ def _trace_finding(ctx, label: str | None, child_fp: str, hits: list) -> Finding
     site = sites.most_common(1)[0][0] if sites else None
     where = f"{label} runs" if label else "One request runs"
     per_request = statistics.median(counts)
+    writes = _is_write(ctx, child.query)
     statements = [s for s in (parent.fingerprint, child_fp) if ctx.snapshot.statement(s)] or [child_fp]
     return ctx.finding(
-        f"N+1: {where} `{short_sql(child.query)}` {per_request:g} times per request after "
-        f"`{short_sql(parent.query)}`" + (f" (from {site})" if site else ""),
-        FIX.format(column=_key_column(ctx, child.query)),
+        f"N+1{' writes' if writes else ''}: {where} `{short_sql(child.query)}` {per_request:g} times "
+        f"per request after `{short_sql(parent.query)}`" + (f" (from {site})" if site else ""),
+        WRITE_FIX if writes else FIX.format(column=_key_column(ctx, child.query)),
         table=_table(ctx, child.query), statements=statements, confidence="high",
         evidence={"endpoint": label, "parent_statement": parent.fingerprint,
                   "parent_query": parent.query, "repeated_statement": child_fp,
                   "repeated_query": child.query, "count_per_request": per_request,
                   "max_count_per_request": max(counts), "requests": len(hits),
                   "time_per_request_ms": round(statistics.median(times), 3),
-                  "total_time_ms": round(sum(times), 3), "call_site": site})
+                  "total_time_ms": round(sum(times), 3), "call_site": site,
+                  "kind": "write" if writes else "read"})
+
+
+def _is_write(ctx, sql: str) -> bool:
+    from advisor.analyze.shapes import extract_shape
+
+    return extract_shape(sql, ctx.catalog).kind in ("insert", "update", "delete")
 
 
 def _shape(ctx, sql: str):

@@ -39,6 +39,8 @@ class PlanEvidence:
     alias: str | None = None
     index: str | None = None
     filter: str | None = None
+    index_cond: str | None = None
+    cond: str | None = None  # the join condition of a join node
     rows: float | None = None  # estimated rows the node returns (whole query, not per worker)
     rows_removed: float | None = None
     selectivity: float | None = None  # rows kept / rows read
@@ -157,6 +159,7 @@ def _nested_loop(node: dict, ancestors: list[dict], sizes: dict, analyzed: bool)
     if inner.get("Node Type") == "Seq Scan":
         evidence = _scan(inner, "nested-loop-scan", ancestors + [node], analyzed, sizes)
         evidence.node = "Nested Loop"
+        evidence.cond = _text(node.get("Join Filter")) or evidence.filter
         evidence.loops = _number(outer.get("Plan Rows"))
         evidence.total_cost = _number(node.get("Total Cost"))
         yield evidence
@@ -177,6 +180,7 @@ def _join_scan(node: dict, ancestors: list[dict], sizes: dict[str, float],
         table_rows = _rows(sizes, evidence.relation)
         if other_rows is not None and table_rows > 0 and other_rows <= table_rows * JOIN_SCAN_RATIO:
             evidence.node = str(node.get("Node Type"))
+            evidence.cond = _text(node.get("Hash Cond")) or _text(node.get("Merge Cond"))
             evidence.loops = other_rows
             evidence.total_cost = _number(node.get("Total Cost"))
             yield evidence
@@ -220,7 +224,7 @@ def _scan(node: dict, kind: str, ancestors: list[dict], analyzed: bool,
         kind=kind, node=str(node.get("Node Type")),
         relation=f"{schema}.{relation}" if isinstance(relation, str) else None,
         alias=_text(node.get("Alias")), index=_text(node.get("Index Name")),
-        filter=_text(node.get("Filter")), rows=rows, total_cost=_number(node.get("Total Cost")),
+        filter=_text(node.get("Filter")), index_cond=_text(node.get("Index Cond")), rows=rows, total_cost=_number(node.get("Total Cost")),
         actual_rows=actual, analyzed=analyzed)
 
 
