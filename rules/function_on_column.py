@@ -39,14 +39,26 @@ def _finding(ctx, table: str, expression: str, hits: list) -> Finding:
     plain = indexes_on_column(ctx.catalog, table, column) if column else []
     defeated = f"; index {plain[0].name} on ({column}) cannot be used" if plain else ""
     rewrite = _rewrite(function, column)
+    indexable = not _time_zone_dependent(ctx, table, column, function)
+    help = (f"Create an expression index: CREATE INDEX CONCURRENTLY ON {table} (({expression})); "
+            f"or {rewrite}." if indexable else
+            f"Rewrite the filter: {rewrite}. (An expression index cannot be built: converting "
+            f"timestamptz depends on the TimeZone setting, so the expression is not immutable.)")
     return ctx.finding(
         f"{expression} on {table} ({ctx.rows(table):,.0f} rows) filters on a function of the "
         f"column{defeated}",
-        f"Create an expression index: CREATE INDEX CONCURRENTLY ON {table} (({expression})); "
-        f"or {rewrite}.",
+        help,
         table=table, statements=[s.fingerprint for s in statements],
         evidence={"expression": expression, "function": function, "column": column,
-                  "defeated_indexes": [i.name for i in plain], **ctx.workload_evidence(statements)})
+                  "defeated_indexes": [i.name for i in plain], "expression_index_possible": indexable,
+                  **ctx.workload_evidence(statements)})
+
+
+def _time_zone_dependent(ctx, table: str, column: str | None, function: str | None) -> bool:
+    found = ctx.table(table)
+    kind = (found.column(column).type if found and column and found.column(column) else "").lower()
+    zoned = "time zone" in kind and "without" not in kind or kind == "timestamptz"
+    return zoned and function in ("cast", "date", "date_trunc", "timestamptrunc", "timestamp_trunc")
 
 
 def _inner_column(ctx, table: str, expression: str) -> str | None:
@@ -115,7 +127,8 @@ RULE = Rule(
     thresholds={"min_table_rows": 1_000},
     examples=[
         Example("lower(email) with only an index on email", True, _bad, "ix_users_email"),
-        Example("a cast to date on a timestamp column", True, _bad_cast, "CAST(created_at AS DATE)"),
+        Example("a cast to date on a timestamptz column: rewrite as a range", True, _bad_cast,
+                "created_at >= $1 AND created_at < $1 + interval '1 day'"),
         Example("an expression index on lower(email) exists", False, _good_expression_index),
         Example("the column is compared as it is", False, _good_plain),
     ],
