@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
 import json
-import threading
+from pathlib import Path
 
 import psycopg
-import pytest
-from sqlalchemy import event
 
-from advisor.check import check, record
-from advisor.model import Trace, TraceEvent
+from advisor.trace import Tracer
 from app_under_test import driver
 
 REQUESTS = 120
@@ -20,37 +16,12 @@ REQUESTS = 120
 MIX = {label: weight for label, weight in driver.DEFAULT_MIX.items() if label != "checkout"}
 
 
-class Recorder:
-    """Per-request traces of the driver's statements: what an app-side trace hook records."""
-
-    def __init__(self):
-        self.traces: list[Trace] = []
-        self._ids = itertools.count(1)
-        self._local = threading.local()
-        self._lock = threading.Lock()
-
-    def before(self, label: str) -> None:
-        self._local.trace = Trace(id=str(next(self._ids)), source="app", label=label)
-
-    def after(self, label: str) -> None:
-        with self._lock:
-            self.traces.append(self._local.trace)
-        self._local.trace = None
-
-    def engine(self, engine) -> None:
-        @event.listens_for(engine, "before_cursor_execute")
-        def _statement(conn, cursor, statement, parameters, context, executemany):
-            trace = getattr(self._local, "trace", None)
-            if trace is not None:
-                trace.events.append(TraceEvent(statement))
-
-
-def _run(dsn: str, *, eager: bool) -> list[Trace]:
-    recorder = Recorder()
-    driver.run_workload(dsn, requests=REQUESTS, eager=eager, concurrency=2, warmup=0, seed=11, mix=MIX,
-                        before_request=recorder.before, after_request=recorder.after,
-                        engine_hook=recorder.engine)
-    return sorted(recorder.traces, key=lambda t: int(t.id))
+def _run(dsn: str, *, eager: bool, trace_to: Path | None = None) -> None:
+    tracer = Tracer(trace_to) if trace_to else None
+    driver.run_workload(dsn, requests=REQUESTS, eager=eager, concurrency=2, warmup=0, seed=11,
+                        mix=MIX, before_request=tracer and tracer.before_request,
+                        after_request=tracer and tracer.after_request,
+                        engine_hook=tracer and tracer.instrument)
 
 
 def test_shopease_lost_index_fails_and_stays_green_when_unchanged(shopease_db, advisor, tmp_path):
@@ -77,20 +48,27 @@ def test_shopease_lost_index_fails_and_stays_green_when_unchanged(shopease_db, a
     assert {s["fingerprint"] for s in using} <= {c["statement"] for c in failing}, failing
 
 
-def test_shopease_lazy_loading_is_a_new_n_plus_one(shopease_db, tmp_path):
+def test_shopease_lazy_loading_is_a_new_n_plus_one(shopease_db, advisor, tmp_path):
+    eager, again, lazy = (tmp_path / f"{name}.jsonl" for name in ("eager", "again", "lazy"))
     baseline = tmp_path / "baseline.json"
-    record(shopease_db, baseline, traces=_run(shopease_db, eager=True))
-    assert not check(shopease_db, baseline, traces=_run(shopease_db, eager=True)).failed
-    report = check(shopease_db, baseline, traces=_run(shopease_db, eager=False))
-    kinds = {c.kind for c in report.failures}
-    assert "n-plus-one" in kinds, report.summary()
-    n1 = [c for c in report.failures if c.kind == "n-plus-one"]
-    assert all(c.request and c.evidence["repeats"] >= 5 for c in n1)
+    _run(shopease_db, eager=True, trace_to=eager)
+    assert advisor("check", "--dsn", shopease_db, "--write-baseline", baseline,
+                   "--trace", eager).exit_code == 0
+    assert json.loads(baseline.read_text())["traced"]
+    _run(shopease_db, eager=True, trace_to=again)
+    same = advisor("check", "--dsn", shopease_db, "--baseline", baseline, "--trace", again)
+    assert same.exit_code == 0, same.stdout
+    _run(shopease_db, eager=False, trace_to=lazy)
+    result = advisor("check", "--dsn", shopease_db, "--baseline", baseline, "--trace", lazy,
+                     "--format", "json")
+    assert result.exit_code == 1, result.stdout
+    n1 = [c for c in json.loads(result.stdout)["changes"] if c["kind"] == "n-plus-one"]
+    assert n1 and all(c["failing"] and c["evidence"]["repeats"] >= 5 for c in n1)
+    labels = {c["request"] for c in n1}
+    assert labels and labels <= set(driver.DEFAULT_MIX), labels  # named by endpoint
 
 
 def test_shopease_n_plus_one_from_the_server_log(shopease_db, pg, advisor, tmp_path):
-    pytest.importorskip("advisor.capture.logs")
-
     def logged(eager: bool):
         start = pg.log_path.stat().st_size
         _run(shopease_db, eager=eager)
