@@ -45,6 +45,8 @@ class Pipeline:
             snapshot = load_snapshot(snapshot_path)
             if logs:
                 snapshot.traces += _log_traces(logs)
+        elif dsn and queries and not _has_pgss(dsn):
+            snapshot = _catalog_only(dsn)
         elif dsn:
             snapshot = _capture(dsn, logs=logs, top=top)
         else:
@@ -91,8 +93,9 @@ class Pipeline:
     def recommend(self, analysis: Analysis):
         from advisor.recommend import RecommendSettings, parse_size, recommend
 
-        settings = RecommendSettings.from_config(self.config) if hasattr(
-            RecommendSettings, "from_config") else RecommendSettings()
+        chosen = getattr(self.config, "recommend", None)
+        given = {k: v for k, v in vars(chosen).items() if v is not None} if chosen else {}
+        settings = RecommendSettings.from_config({"recommend": given})
         if self.max_indexes is not None:
             settings.max_indexes = self.max_indexes
         if self.max_index_size:
@@ -144,6 +147,40 @@ def _capture(dsn: str, *, logs: Sequence[Path], top: int | None) -> Snapshot:
             advance(1)
 
         return capture(dsn, logs=logs, top=top, on_progress=on_progress)
+
+
+def _has_pgss(dsn: str) -> bool:
+    from advisor.capture.checks import pgss_schema
+    from advisor.db import session
+
+    with session(dsn) as conn:
+        try:
+            pgss_schema(conn)
+        except AdvisorError:
+            return False
+    return True
+
+
+def _catalog_only(dsn: str) -> Snapshot:
+    """For SQL-file workloads: the catalog without pg_stat_statements."""
+    from datetime import UTC, datetime
+
+    from advisor.capture.catalog import read_catalog
+    from advisor.capture.checks import check_server_version
+    from advisor.capture.settings import read_settings
+    from advisor.db import session
+
+    with session(dsn) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+        check_server_version(conn.info.server_version, version)
+        notes = ["pg_stat_statements is not available: the workload is the SQL files alone"]
+        snapshot = Snapshot(created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                            database=conn.info.dbname, server_version=version,
+                            server_version_num=conn.info.server_version,
+                            settings=read_settings(conn), notes=notes)
+        snapshot.catalog = read_catalog(conn, notes)
+        conn.rollback()
+    return snapshot
 
 
 def _log_traces(logs: Sequence[Path]):
