@@ -17,7 +17,7 @@ from rules._common import EQUALITY, percent
 
 def check(ctx) -> Iterable[Finding]:
     for fk in ctx.catalog.foreign_keys:
-        if ctx.rows(fk.table) < ctx.threshold("min_table_rows"):
+        if not fk.columns or ctx.rows(fk.table) < ctx.threshold("min_table_rows"):
             continue
         if index_with_prefix(ctx.catalog, fk.table, fk.columns):
             continue

@@ -156,7 +156,7 @@ def _lookup(ctx, shape) -> tuple[str, str] | None:
     column = equal[0].column
     keys = {c for i in ctx.catalog.indexes_on(access.table) if i.is_primary or i.is_unique
             for c in i.columns[:1]}
-    fks = {fk.columns[0] for fk in ctx.catalog.foreign_keys if fk.table == access.table}
+    fks = {c for fk in ctx.catalog.foreign_keys if fk.table == access.table for c in fk.columns[:1]}
     return (access.table, column) if column in keys | fks else None
 
 
@@ -166,7 +166,7 @@ def _related_tables(ctx, table: str, column: str) -> set[str]:
     for fk in ctx.catalog.foreign_keys:
         if fk.ref_table == table:  # the child fetches the row a parent row points at
             related.add(fk.table)
-        if fk.table == table and fk.columns[0] == column:  # the child fetches a parent's collection
+        if fk.table == table and fk.columns[:1] == [column]:  # the child fetches a parent's collection
             related.add(fk.ref_table)
     return related
 

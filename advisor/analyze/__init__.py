@@ -12,7 +12,7 @@ share of workload time they touch. A rule that fails is reported as a note, neve
 
 from __future__ import annotations
 
-from advisor.analyze.context import Context
+from advisor.analyze.context import Context, finite
 from advisor.analyze.shapes import extract_shape, extract_shapes
 from advisor.model import SEVERITIES, Analysis, Finding, Snapshot
 
@@ -61,8 +61,7 @@ def run_rules(context: Context, config) -> tuple[list[Finding], list[str]]:
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     def key(f: Finding):
         rank = SEVERITIES.index(f.severity) if f.severity in SEVERITIES else -1
-        impact = f.evidence.get("total_time_ms") or 0.0
-        return (-rank, -float(impact) if isinstance(impact, int | float) else 0.0, f.rule, f.table or "")
+        return (-rank, -finite(f.evidence.get("total_time_ms")), f.rule, f.table or "")
 
     return sorted(findings, key=key)
 
@@ -74,8 +73,8 @@ def summary(snapshot: Snapshot, unparsed: int = 0) -> dict:
         "server_version": snapshot.server_version,
         "statements": len(statements),
         "unparsed": unparsed,
-        "calls": sum(s.calls for s in statements),
-        "total_time_ms": round(sum(s.total_time_ms for s in statements), 3),
+        "calls": int(sum(finite(s.calls) for s in statements)),
+        "total_time_ms": round(float(sum(finite(s.total_time_ms) for s in statements)), 3),
         "traces": len(snapshot.traces),
         "capture_window": {"from": snapshot.catalog.pgss_stats_reset or snapshot.catalog.stats_reset,
                            "to": snapshot.created_at or None},

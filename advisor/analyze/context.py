@@ -8,12 +8,20 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.analyze.plans import PlanEvidence, statement_evidence
 from advisor.analyze.shapes import extract_shapes
 from advisor.model import Finding, Predicate, QueryShape, Snapshot, Statement, Table, TraceEvent
+
+
+def finite(value: Any) -> float:
+    """A count or duration as a usable number: junk, NaN, infinities and negatives count as 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0.0
+    return float(value) if math.isfinite(value) and value > 0 else 0.0
 
 
 @dataclass
@@ -32,7 +40,7 @@ class Context:
     def build(cls, snapshot: Snapshot) -> Context:
         shapes = {s.fingerprint: s for s in extract_shapes(snapshot)}
         evidence = {s.fingerprint: statement_evidence(s, snapshot.catalog) for s in snapshot.statements}
-        total = sum(max(s.total_time_ms, 0.0) for s in snapshot.statements)
+        total = sum(finite(s.total_time_ms) for s in snapshot.statements)
         return cls(snapshot, shapes, evidence, total)
 
     @property
@@ -46,7 +54,7 @@ class Context:
 
     def share(self, statement: Statement) -> float:
         """The statement's share of the workload's total execution time (0..1)."""
-        return statement.total_time_ms / self.total_time_ms if self.total_time_ms > 0 else 0.0
+        return finite(statement.total_time_ms) / self.total_time_ms if self.total_time_ms > 0 else 0.0
 
     def table(self, qualname: str | None) -> Table | None:
         return self.snapshot.catalog.table(qualname) if qualname else None
@@ -91,6 +99,6 @@ class Context:
 
     def workload_evidence(self, statements: list[Statement]) -> dict[str, Any]:
         """Calls, time and share of total time of a group of statements, for a finding."""
-        total = sum(s.total_time_ms for s in statements)
-        return {"calls": sum(s.calls for s in statements), "total_time_ms": round(total, 3),
+        total = float(sum(finite(s.total_time_ms) for s in statements))
+        return {"calls": int(sum(finite(s.calls) for s in statements)), "total_time_ms": round(total, 3),
                 "share_of_total_time": round(total / self.total_time_ms, 4) if self.total_time_ms else 0.0}
