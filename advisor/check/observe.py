@@ -23,8 +23,8 @@ from advisor.check.requests import request_profile
 from advisor.check.settings import CheckSettings
 from advisor.check.shape import Shape, plan_shape
 from advisor.db import describe, session
-from advisor.errors import AdvisorError
 from advisor.model import Catalog, Statement, Trace
+from advisor.trace import load as load_app_traces
 
 Progress = Callable[[int, int], None]
 
@@ -41,7 +41,7 @@ def observe(dsn: str, *, logs: Sequence[Path] = (), app_traces: Sequence[Path] =
     settings = settings or CheckSettings()
     snapshot = capture(dsn, logs=logs)
     if app_traces:
-        snapshot.traces += _optional("advisor.trace", "load", "--trace")(app_traces)
+        snapshot.traces += load_app_traces(app_traces)
     snapshot.traces += list(traces)
     statements = sorted((s for s in snapshot.statements if is_workload(s.query)),
                         key=lambda s: s.fingerprint)
@@ -112,12 +112,3 @@ def _table_rows(catalog: Catalog, shapes: list[Shape]) -> dict[str, float]:
     return {t.qualname: float(max(t.reltuples, t.n_live_tup)) for t in
             sorted(catalog.tables, key=lambda t: t.qualname) if t.qualname in names}
 
-
-def _optional(module: str, name: str, option: str):
-    """A function of another stage, or a clear error when this installation lacks it."""
-    import importlib
-
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        raise AdvisorError(f"{option} needs {module}.{name}, which this advisor lacks") from None
