@@ -142,3 +142,15 @@ def test_every_format_from_the_command_is_well_formed(shop_like, advisor, tmp_pa
     assert outputs["github"].splitlines()[0].startswith("::error title=")
     assert "customers_email_idx" in outputs["markdown"] and "FAIL" in outputs["table"]
     assert json.loads(outputs["json"])["changes"][0]["failing"]
+
+
+def test_unreadable_trace_or_log_is_a_one_line_error(shop_like, advisor, tmp_path):
+    garbage = tmp_path / "garbage.jsonl"
+    garbage.write_text("{not json\n")
+    for option, path in (("--trace", tmp_path / "nope.jsonl"), ("--log", tmp_path / "nope.log"),
+                         ("--trace", garbage)):
+        result = advisor("check", "--dsn", shop_like, "--write-baseline", tmp_path / "b.json",
+                         option, path)
+        assert result.exit_code == 2, (option, path, result.stderr)
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "b.json").exists()
