@@ -1,6 +1,7 @@
 """The catalog of user schemas: tables, columns and their statistics, indexes, foreign keys.
 
-Relation sizes need a lock (``pg_relation_size`` opens the relation): when another session holds
+Relation sizes need a lock (``pg_relation_size`` opens the relation; so does ``pg_get_expr``,
+which is why a partial index's predicate is taken from ``pg_get_indexdef``): when another session holds
 a table ACCESS EXCLUSIVE, sizes fall back to ``relpages * block_size`` and a note says so, so a
 locked table never stops a capture.
 """
@@ -12,8 +13,9 @@ import psycopg
 from advisor.model import Catalog, Column, ColumnStats, ForeignKey, Index, Table
 
 USER_SCHEMAS = ("n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') "
-                "AND n.nspname NOT LIKE 'pg_temp%%' AND n.nspname NOT LIKE 'pg_toast_temp%%'")
-_EXACT_SIZE = "pg_relation_size({rel}.oid)"
+                "AND n.nspname !~ '^pg_(toast_)?temp'")
+_EXACT_SIZE = ("CASE WHEN {rel}.oid = ANY(%(locked)s) THEN {rel}.relpages::bigint * "
+               "current_setting('block_size')::bigint ELSE pg_relation_size({rel}.oid) END")
 _ESTIMATED_SIZE = "{rel}.relpages::bigint * current_setting('block_size')::bigint"
 
 TABLES = f"""
@@ -38,18 +40,25 @@ WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
 INDEXES = f"""
-SELECT n.nspname, ic.relname, tn.nspname || '.' || tc.relname, pg_get_indexdef(i.indexrelid),
-       i.indnkeyatts, i.indnatts, am.amname, pg_get_expr(i.indpred, i.indrelid, true),
+SELECT n.nspname, ic.relname, tn.nspname || '.' || tc.relname,
+       CASE WHEN i.indexrelid = ANY(%(locked)s) OR i.indrelid = ANY(%(locked)s) THEN ''
+            ELSE pg_get_indexdef(i.indexrelid) END,
+       i.indnkeyatts, i.indnatts, am.amname, i.indpred IS NOT NULL,
        i.indisunique, i.indisprimary, i.indisvalid, i.indisready, con.conname,
        {{size}}, coalesce(s.idx_scan, 0), i.indexrelid,
-       ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnatts) k)
+       CASE WHEN i.indexrelid = ANY(%(locked)s) OR i.indrelid = ANY(%(locked)s)
+            THEN ARRAY(SELECT coalesce(a.attname, '?') FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o)
+                       LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n
+                       ORDER BY k.o)
+            ELSE ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true)
+                       FROM generate_series(1, i.indnatts) k) END
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
 JOIN pg_class tc ON tc.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = tc.relnamespace
 JOIN pg_am am ON am.oid = ic.relam
 LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')
 LEFT JOIN pg_stat_user_indexes s ON s.indexrelid = i.indexrelid
-WHERE i.indrelid = ANY(%s)
+WHERE i.indrelid = ANY(%(oids)s)
 ORDER BY 3, 2
 """
 FOREIGN_KEYS = """
@@ -67,13 +76,25 @@ ORDER BY 2, 1
 """
 
 
+LOCKED = """
+SELECT DISTINCT l.relation FROM pg_locks l
+WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted
+  AND l.pid <> pg_backend_pid()
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+"""
+
+
 def read_catalog(conn: psycopg.Connection, notes: list[str]) -> Catalog:
     """The catalog; ``notes`` gets a line for anything approximated."""
-    tables, oids = _tables(conn, notes)
+    locked = [r[0] for r in conn.execute(LOCKED)]
+    tables, oids = _tables(conn, locked, notes)
     catalog = Catalog(tables=list(tables.values()))
     for row in conn.execute(COLUMNS, (oids,)):
         tables[row[0]].columns.append(_column(row))
-    catalog.indexes = _indexes(conn, oids, notes)
+    catalog.indexes = _indexes(conn, oids, locked, notes)
+    for table in (t for oid, t in tables.items() if oid in locked):
+        notes.append(f"{table.qualname} is locked ACCESS EXCLUSIVE by another session: its size is "
+                     "estimated from relpages and its index definitions are incomplete")
     catalog.foreign_keys = [ForeignKey(name=r[0], table=r[1], columns=list(r[2]), ref_table=r[3],
                                        ref_columns=list(r[4]))
                             for r in conn.execute(FOREIGN_KEYS, (oids,))]
@@ -105,9 +126,9 @@ def _with_sizes(conn: psycopg.Connection, query: str, args, what: str, notes: li
         return conn.execute(query.format(size=_ESTIMATED_SIZE.format(rel=rel)), args).fetchall()
 
 
-def _tables(conn, notes) -> tuple[dict[int, Table], list[int]]:
+def _tables(conn, locked, notes) -> tuple[dict[int, Table], list[int]]:
     tables = {}
-    for row in _with_sizes(conn, TABLES, None, "table", notes):
+    for row in _with_sizes(conn, TABLES, {"locked": locked}, "table", notes):
         oid, schema, name, reltuples, relpages, size, *counts = row
         tables[oid] = Table(schema=schema, name=name, reltuples=max(float(reltuples), 0.0),
                             relpages=int(relpages), size_bytes=int(size or 0),
@@ -128,17 +149,41 @@ def _column(row) -> Column:
     return Column(name=name, type=type_, not_null=bool(not_null), stats=stats)
 
 
-def _indexes(conn, oids: list[int], notes: list[str]) -> list[Index]:
+def _indexes(conn, oids: list[int], locked: list[int], notes: list[str]) -> list[Index]:
     indexes = []
-    for row in _with_sizes(conn, INDEXES, (oids,), "index", notes, rel="ic"):
+    args = {"oids": oids, "locked": locked}
+    for row in _with_sizes(conn, INDEXES, args, "index", notes, rel="ic"):
         (schema, name, table, definition, nkey, _natts, method, predicate, unique, primary,
          valid, ready, constraint, size, scans, _oid, parts) = row
         indexes.append(Index(schema=schema, name=name, table=table, definition=definition,
                              columns=list(parts[:nkey]), include=list(parts[nkey:]), method=method,
-                             predicate=predicate, is_unique=unique, is_primary=primary,
+                             predicate=predicate_of(definition) if predicate else None, is_unique=unique, is_primary=primary,
                              is_valid=valid, is_ready=ready, constraint=constraint,
                              size_bytes=int(size or 0), idx_scan=int(scans)))
     return indexes
+
+
+def predicate_of(definition: str) -> str | None:
+    """The WHERE of a partial index, from its definition (pg_get_expr would lock the table).
+
+        >>> predicate_of("CREATE INDEX i ON public.t USING btree (a) WHERE (b IS NULL)")
+        'b IS NULL'
+    """
+    if " WHERE " not in definition:
+        return None
+    text = definition.rsplit(" WHERE ", 1)[1].strip()
+    if text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1]
+    return text
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _iso(row) -> str | None:

@@ -16,6 +16,7 @@ WANTED = (
 
 
 def read_settings(conn: psycopg.Connection) -> dict[str, str]:
+    # pg_settings shows only what this role may read (some need pg_read_all_settings)
     rows = conn.execute("SELECT name, setting || coalesce(unit, '') FROM pg_settings "
                         "WHERE name = ANY(%s) ORDER BY name", (list(WANTED),))
     return {name: value for name, value in rows}
