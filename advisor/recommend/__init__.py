@@ -1,0 +1,70 @@
+"""recommend: Findings + Snapshot -> Plan of indexes to create and to drop.
+
+    >>> parse_size("500MB"), parse_size("1.5 GB"), parse_size("8192")
+    (524288000, 1610612736, 8192)
+
+The recipe: candidates from each statement's shape; what-if costs with HypoPG (read-only,
+session-private); a greedy, re-evaluating selection over the weighted workload within the
+budgets; drops from the unused-index and redundant-index findings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+
+from advisor.errors import AdvisorError
+from advisor.model import Analysis, Plan, Snapshot
+
+_UNITS = {"": 1, "b": 1, "kb": 1024, "k": 1024, "mb": 1024 ** 2, "m": 1024 ** 2,
+          "gb": 1024 ** 3, "g": 1024 ** 3, "tb": 1024 ** 4, "t": 1024 ** 4}
+
+
+@dataclass
+class RecommendSettings:
+    """The thresholds of the selection (``[tool.advisor.recommend]`` in pyproject.toml).
+
+    ``min_improvement``: an index (or widening) is taken only when it lowers the summed weighted
+    planner cost of the statements it changes by at least this share of their cost before it
+    (0.1 = 10%). ``write_overhead_factor``: planner cost units charged per row written to the
+    table (inserted, updated or deleted in the workload) for each index added to it.
+    """
+
+    max_indexes: int | None = None
+    max_index_size_bytes: int | None = None
+    min_improvement: float = 0.1
+    write_overhead_factor: float = 2.0
+    max_width: int = 3
+    min_table_rows: int = 1000
+    allow_real_indexes: bool = False  # without HypoPG: real indexes in rolled-back transactions
+
+    @classmethod
+    def from_config(cls, config) -> RecommendSettings:
+        section = (config or {}).get("recommend", {}) if isinstance(config, dict) else \
+            getattr(config, "recommend", None) or {}
+        known = {f.name for f in fields(cls)}
+        values = {k.replace("-", "_"): v for k, v in dict(section).items()}
+        if "max_index_size" in values:
+            values["max_index_size_bytes"] = parse_size(str(values.pop("max_index_size")))
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+
+def parse_size(text: str) -> int:
+    """Bytes from ``500MB``, ``1.5 GB``, ``64kB`` or a plain number."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", str(text))
+    if not match or match.group(2).lower() not in _UNITS:
+        raise AdvisorError(f"not a size: {text!r} (expected e.g. 500MB, 2GB, 64kB)")
+    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def recommend(dsn: str, snapshot: Snapshot, analysis: Analysis,
+              settings: RecommendSettings | None = None,
+              on_progress: Callable[[str], None] | None = None) -> Plan:
+    """The plan of indexes to create (costed on ``dsn`` with HypoPG) and to drop."""
+    from advisor.recommend.plan import build_plan
+
+    return build_plan(dsn, snapshot, analysis, settings or RecommendSettings(), on_progress)
+
+
+__all__ = ["RecommendSettings", "parse_size", "recommend"]

@@ -1,0 +1,68 @@
+"""EXPLAIN of one statement, its generic plan when it has ``$n`` parameters.
+
+    >>> parameter_count("SELECT * FROM t WHERE a = $1 AND b > $12")
+    12
+
+Uses ``advisor.capture.plans.explain_generic`` when capture provides it; until then this small
+version: PostgreSQL 16+ ``EXPLAIN (GENERIC_PLAN)``, before that PREPARE with unknown parameter
+types, ``plan_cache_mode = force_generic_plan`` and ``EXPLAIN EXECUTE`` with NULLs (neither
+writes anything).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from advisor.errors import AdvisorError
+
+_PARAM = re.compile(r"\$(\d+)")
+_names = itertools.count()
+
+
+def parameter_count(sql: str) -> int:
+    return max((int(n) for n in _PARAM.findall(sql)), default=0)
+
+
+def explain_json(conn, sql: str, server_version_num: int) -> dict:
+    """The root plan node (``[0]["Plan"]``) of the statement's (generic) plan."""
+    if not parameter_count(sql):  # a plain EXPLAIN: one round trip
+        return plan_root(conn.execute(f"EXPLAIN (FORMAT JSON) {sql}").fetchone()[0])
+    try:
+        from advisor.capture.plans import explain_generic
+    except ImportError:
+        return plan_root(_explain_generic(conn, sql, server_version_num))
+    plan, error = explain_generic(conn, sql, server_version_num)
+    if plan is None:
+        raise ExplainFailed(error or "no plan")
+    return plan
+
+
+class ExplainFailed(AdvisorError):
+    """The statement could not be planned (syntax, missing table, timeout)."""
+
+
+def plan_root(result) -> dict:
+    """``[{"Plan": ...}]``, ``{"Plan": ...}`` or the node itself -> the node."""
+    if isinstance(result, list):
+        result = result[0]
+    if isinstance(result, dict) and "Plan" in result:
+        return result["Plan"]
+    return result
+
+
+def _explain_generic(conn, sql: str, server_version_num: int) -> dict:
+    count = parameter_count(sql)
+    if not count:
+        return conn.execute(f"EXPLAIN (FORMAT JSON) {sql}").fetchone()[0]
+    if server_version_num >= 160000:
+        return conn.execute(f"EXPLAIN (FORMAT JSON, GENERIC_PLAN) {sql}").fetchone()[0]
+    name = f"advisor_whatif_{next(_names)}"
+    conn.execute(f"PREPARE {name} AS {sql}")
+    try:
+        conn.execute("SET plan_cache_mode = force_generic_plan")
+        nulls = ", ".join(["NULL"] * count)
+        return conn.execute(f"EXPLAIN (FORMAT JSON) EXECUTE {name}({nulls})").fetchone()[0]
+    finally:
+        conn.execute(f"DEALLOCATE {name}")
+        conn.execute("RESET plan_cache_mode")

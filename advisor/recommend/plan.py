@@ -1,0 +1,212 @@
+"""The recommend recipe: shapes -> candidates -> what-if selection -> Plan (creates and drops).
+
+    >>> _drop_reason(Finding("unused-index", "low", "m", evidence={"idx_scan": 0}))
+    'unused-index: 0 scans since the statistics were reset'
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from advisor.ddl import create_index_sql, drop_index_sql, index_name
+from advisor.errors import AdvisorError
+from advisor.model import (
+    Analysis,
+    Catalog,
+    Finding,
+    IndexSpec,
+    Plan,
+    QueryShape,
+    Recommendation,
+    Rejected,
+    Snapshot,
+    StatementGain,
+)
+from advisor.recommend import RecommendSettings
+from advisor.recommend.candidates import TRGM, attributes, generate
+from advisor.recommend.select import Evaluator, Item, Limits, Selection, select
+from advisor.recommend.whatif import HYPOPG_MISSING, UnsupportedIndex, WhatIf
+
+DROP_RULES = ("unused-index", "redundant-index")
+WRITE_KINDS = ("insert", "update", "delete")
+
+
+def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: RecommendSettings,
+               on_progress: Callable[[str], None] | None = None) -> Plan:
+    progress = on_progress or (lambda message: None)
+    started = time.monotonic()
+    shapes = analysis.shapes or _shapes(snapshot)
+    plan = Plan()
+    plan.recommendations += drops(analysis.findings, snapshot.catalog)
+    progress("generating candidate indexes")
+    items, candidates = workload(snapshot, shapes, settings)
+    if not candidates:
+        plan.notes.append("no candidate index: no statement filters, joins or sorts a table of "
+                          f"{settings.min_table_rows:,}+ rows without an index serving it")
+        return plan
+    try:
+        session = WhatIf.open(dsn, allow_real_indexes=settings.allow_real_indexes)
+        whatif = session.__enter__()
+    except AdvisorError as exc:
+        if "HypoPG" not in str(exc):
+            raise
+        plan.notes.append(HYPOPG_MISSING)
+        plan.rejected += [Rejected(c, "not costed: HypoPG missing") for c in candidates]
+        return plan
+    try:
+        if whatif.real:
+            plan.notes.append("HypoPG missing: costed with real indexes built inside transactions "
+                              "that were rolled back (allow_real_indexes; use a scratch copy only)")
+        progress(f"pricing {len(candidates)} candidates over {len(items)} statements")
+        evaluator = Evaluator(whatif, items)
+        trigram = [c for c in candidates if c.opclass == TRGM]
+        selection = select(evaluator, [c for c in candidates if c.opclass != TRGM],
+                           _limits(settings), _write_cost(snapshot, shapes, settings),
+                           extend_attributes(items))
+        plan.recommendations[:0] = _creates(evaluator, selection)
+        plan.rejected += [Rejected(spec, reason, round(benefit, 2))
+                          for spec, reason, benefit in selection.rejected.values()]
+        plan.recommendations += _trigram(trigram, snapshot.catalog, plan)
+        plan.cost_before, plan.cost_after = selection.cost_before, selection.cost_after
+        plan.explain_calls = whatif.explain_calls
+    finally:
+        session.__exit__(None, None, None)
+    progress(f"chose {len(selection.chosen)} indexes in {time.monotonic() - started:.1f} s")
+    return plan
+
+
+def workload(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings):
+    """(statements as selection items, the unique candidates of them all)."""
+    by_fp = generate(shapes, snapshot.catalog, max_width=settings.max_width,
+                     min_table_rows=settings.min_table_rows)
+    shape_of = {s.fingerprint: s for s in shapes}
+    items: list[Item] = []
+    unique: dict[tuple, IndexSpec] = {}
+    for statement in snapshot.statements:
+        shape = shape_of.get(statement.fingerprint)
+        if shape is None or statement.fingerprint not in by_fp or any(
+                i.key == statement.fingerprint for i in items):
+            continue
+        attrs = {}
+        for access in shape.tables:
+            table = snapshot.catalog.table(access.table)
+            if table is not None:
+                attrs.setdefault(access.table, set()).update(attributes(access, table).all())
+        items.append(Item(statement.fingerprint, statement.query, statement.workload_weight,
+                          frozenset(attrs), attrs))
+        for spec in by_fp[statement.fingerprint]:
+            unique.setdefault(spec.key(), spec)
+    return items, list(unique.values())
+
+
+def extend_attributes(items: list[Item]) -> dict[str, list[str]]:
+    """Per table, the columns statements search on: what Extend may append to a chosen index."""
+    attrs: dict[str, list[str]] = {}
+    for item in items:
+        for table, columns in item.attrs.items():
+            attrs.setdefault(table, [])
+            attrs[table] += sorted(c for c in columns if c not in attrs[table])
+    return attrs
+
+
+def drops(findings: list[Finding], catalog: Catalog) -> list[Recommendation]:
+    """DROP INDEX for unused and redundant indexes; never one backing a key or constraint."""
+    result, seen = [], set()
+    for finding in findings:
+        qualname = (finding.evidence or {}).get("index")
+        if finding.rule not in DROP_RULES or not qualname or qualname in seen:
+            continue
+        index = next((i for i in catalog.indexes if i.qualname == qualname), None)
+        if index is not None and (index.is_primary or index.is_unique or index.constraint):
+            continue
+        seen.add(qualname)
+        result.append(Recommendation(
+            action="drop", table=finding.table or (index.table if index else ""),
+            name=qualname.split(".", 1)[-1], ddl=drop_index_sql(qualname),
+            estimated_size_bytes=int(finding.evidence.get("size_bytes") or 0),
+            reason=_drop_reason(finding), evidence=dict(finding.evidence),
+            statements=[StatementGain(s, 0, 0, 0) for s in finding.statements]))
+    return result
+
+
+def _drop_reason(finding: Finding) -> str:
+    if finding.rule == "unused-index":
+        return f"unused-index: {finding.evidence.get('idx_scan', 0)} scans since the statistics were reset"
+    kept = finding.evidence.get("kept", "another index")
+    return f"redundant-index: {kept} serves the same searches"
+
+
+def _limits(settings: RecommendSettings) -> Limits:
+    return Limits(settings.max_indexes, settings.max_index_size_bytes, settings.min_improvement,
+                  settings.max_width)
+
+
+def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings):
+    """Charge per new index: rows the workload writes to its table x write_overhead_factor.
+
+    Rows come from the workload's INSERT/UPDATE/DELETE statements (pg_stat_statements rows), which
+    cover the same window as the statements' calls; without any, from pg_stat_user_tables."""
+    rows: dict[str, float] = {}
+    by_fp = {s.fingerprint: s for s in snapshot.statements}
+    for shape in shapes:
+        statement = by_fp.get(shape.fingerprint)
+        if shape.kind in WRITE_KINDS and statement is not None and shape.tables:
+            target = shape.tables[0].table
+            rows[target] = rows.get(target, 0.0) + max(statement.rows, statement.calls)
+    if not rows:
+        for table in snapshot.catalog.tables:
+            rows[table.qualname] = float(table.n_tup_ins + table.n_tup_upd + table.n_tup_del)
+    return lambda spec: settings.write_overhead_factor * rows.get(spec.table, 0.0)
+
+
+def _creates(ev: Evaluator, selection: Selection) -> list[Recommendation]:
+    result = []
+    for spec in selection.chosen:
+        gains = []
+        for item in ev.relevant(spec):
+            before = ev.item_cost(item, [])
+            after = ev.item_cost(item, selection.chosen)
+            without = ev.item_cost(item, [c for c in selection.chosen if c is not spec])
+            if after < without:
+                gains.append(StatementGain(item.key, item.weight, round(before, 2), round(after, 2)))
+        name = index_name(spec)
+        result.append(Recommendation(
+            action="create", table=spec.table, name=name, ddl=create_index_sql(spec, name),
+            index=spec, estimated_size_bytes=ev.size(spec), statements=gains,
+            benefit=round(selection.benefit.get(spec.key(), 0.0), 2),
+            reason=f"lowers the planner cost of {len(gains)} statement(s)"))
+    return sorted(result, key=lambda r: -r.benefit)
+
+
+def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan) -> list[Recommendation]:
+    """Trigram GIN indexes for leading-wildcard LIKE: HypoPG cannot cost GIN, so they are advised
+    from the shape alone, with the extension they need."""
+    result = []
+    installed = "pg_trgm" in catalog.extensions
+    for spec in specs:
+        name = index_name(spec)
+        needs = None if installed else "pg_trgm"
+        ddl = create_index_sql(spec, name)
+        if needs:
+            ddl = "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n" + ddl
+        result.append(Recommendation(
+            action="create", table=spec.table, name=name, ddl=ddl, index=spec,
+            reason="leading-wildcard LIKE/ILIKE: a B-tree cannot serve it, a trigram GIN can "
+                   "(not costed: HypoPG cannot simulate GIN indexes)",
+            requires_extension=needs))
+    if specs and not installed:
+        available = "pg_trgm" in catalog.available_extensions
+        plan.notes.append("trigram indexes need the pg_trgm extension, "
+                          + ("available here: CREATE EXTENSION pg_trgm" if available
+                             else "not available on this server (install postgresql-contrib)"))
+    return result
+
+
+def _shapes(snapshot: Snapshot) -> list[QueryShape]:
+    from advisor.analyze.shapes import extract_shapes
+
+    return extract_shapes(snapshot)
+
+
+__all__ = ["build_plan", "drops", "workload", "UnsupportedIndex"]

@@ -1,0 +1,191 @@
+"""Choosing indexes for the whole workload: greedy with re-evaluation, Extend-style widening.
+
+    >>> s = Selection(chosen=[], rejected={}, cost_before=100.0, cost_after=60.0)
+    >>> round(s.relative_cost, 2)
+    0.6
+
+Each step takes the move with the best gain - benefit per byte under a size budget, else benefit -
+and re-prices it against the indexes already chosen before taking it (lazy greedy: a stale score
+is only an upper bound to be checked), so two indexes serving the same statements are not both
+chosen. A move adds a candidate or widens a chosen index by one more column of its table
+(Schlosser et al.'s Extend). Benefit = sum over the statements of (cost before - cost after) x
+weight, minus the write overhead of one more index on the table. A move is taken only when it
+lowers the cost of the statements it changes by at least ``min_improvement`` of their cost.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from advisor.model import IndexSpec
+from advisor.recommend.whatif import UnsupportedIndex, WhatIf
+
+
+@dataclass
+class Item:
+    """One statement of the workload, as the selection sees it."""
+
+    key: str  # fingerprint
+    sql: str
+    weight: float
+    tables: frozenset[str]
+    attrs: dict[str, set[str]] = field(default_factory=dict)  # table -> indexable columns
+
+
+@dataclass
+class Limits:
+    max_indexes: int | None = None
+    max_bytes: int | None = None
+    min_improvement: float = 0.1
+    max_width: int = 3
+
+
+@dataclass
+class Move:
+    add: IndexSpec
+    replaces: IndexSpec | None = None
+
+    def describe(self) -> str:
+        return f"widen {self.replaces.columns} to {self.add.columns}" if self.replaces else f"add {self.add.columns}"
+
+
+@dataclass
+class Selection:
+    chosen: list[IndexSpec]
+    rejected: dict[tuple, tuple[IndexSpec, str, float]]  # key -> (spec, reason, benefit)
+    cost_before: float
+    cost_after: float
+    benefit: dict[tuple, float] = field(default_factory=dict)  # chosen key -> benefit when taken
+
+    @property
+    def relative_cost(self) -> float:
+        return self.cost_after / self.cost_before if self.cost_before else 1.0
+
+
+class Evaluator:
+    """Weighted workload costs under index configurations, through one WhatIf session."""
+
+    def __init__(self, whatif: WhatIf, items: list[Item]):
+        self.whatif, self.items = whatif, items
+        self.by_table: dict[str, list[Item]] = {}
+        for item in items:
+            for t in item.tables:
+                self.by_table.setdefault(t, []).append(item)
+        self.unsupported: dict[tuple, str] = {}
+
+    def item_cost(self, item: Item, config: list[IndexSpec]) -> float:
+        return self.whatif.cost(item.sql, config, item.tables, key=item.key)
+
+    def total(self, config: list[IndexSpec]) -> float:
+        return sum(i.weight * self.item_cost(i, config) for i in self.items)
+
+    def relevant(self, spec: IndexSpec) -> list[Item]:
+        """Statements the index may serve: they read its table and its leading column."""
+        lead = spec.columns[0].removesuffix(" DESC")
+        return [i for i in self.by_table.get(spec.table, []) if lead in i.attrs.get(spec.table, ())]
+
+    def delta(self, items: list[Item], before: list[IndexSpec], after: list[IndexSpec]):
+        """(weighted gain, weighted cost before) over ``items``."""
+        gain = base = 0.0
+        for item in items:
+            b = self.item_cost(item, before)
+            gain += item.weight * (b - self.item_cost(item, after))
+            base += item.weight * b
+        return gain, base
+
+    def size(self, spec: IndexSpec) -> int:
+        return self.whatif.size(spec)
+
+
+def select(ev: Evaluator, candidates: list[IndexSpec], limits: Limits,
+           write_cost: Callable[[IndexSpec], float] = lambda s: 0.0,
+           extend_attrs: dict[str, list[str]] | None = None) -> Selection:
+    """Greedy selection within ``limits``; every candidate not chosen gets a reason."""
+    config: list[IndexSpec] = []
+    used_bytes = 0
+    rejected: dict[tuple, tuple[IndexSpec, str, float]] = {}
+    benefits: dict[tuple, float] = {}
+    counter = itertools.count()
+    heap: list[tuple[float, int, Move]] = []
+    for spec in candidates:
+        heapq.heappush(heap, (-float("inf"), next(counter), Move(spec)))
+    while heap:
+        _, _, move = heapq.heappop(heap)
+        if not _valid(move, config):
+            continue
+        try:
+            score, gain, why = _score(ev, move, config, limits, write_cost, used_bytes)
+        except UnsupportedIndex as exc:
+            rejected[move.add.key()] = (move.add, str(exc), 0.0)
+            continue
+        if why:
+            if move.replaces is None:
+                rejected[move.add.key()] = (move.add, why, gain)
+            continue
+        if heap and score < -heap[0][0]:
+            heapq.heappush(heap, (-score, next(counter), move))
+            continue
+        config = [c for c in config if c is not move.replaces] + [move.add]
+        used_bytes += ev.size(move.add) - (ev.size(move.replaces) if move.replaces else 0)
+        benefits[move.add.key()] = benefits.pop(move.replaces.key(), 0.0) + gain if move.replaces else gain
+        rejected.pop(move.add.key(), None)
+        for wider in _widenings(move.add, extend_attrs or {}, limits.max_width):
+            heapq.heappush(heap, (-float("inf"), next(counter), Move(wider, move.add)))
+    chosen_keys = {c.key() for c in config}
+    for spec in candidates:
+        if spec.key() not in chosen_keys and spec.key() not in rejected:
+            rejected[spec.key()] = (spec, _covered_by(spec, config) or "over budget", 0.0)
+    return Selection(config, rejected, ev.total([]), ev.total(config), benefits)
+
+
+def _valid(move: Move, config: list[IndexSpec]) -> bool:
+    keys = {c.key() for c in config}
+    if move.add.key() in keys:
+        return False
+    return move.replaces is None or move.replaces.key() in keys
+
+
+def _score(ev: Evaluator, move: Move, config, limits: Limits, write_cost, used_bytes):
+    """(score, net gain, reason it cannot be taken or "")."""
+    after = [c for c in config if c is not move.replaces] + [move.add]
+    items = ev.relevant(move.add)
+    gain, base = ev.delta(items, config, after)
+    extra_bytes = ev.size(move.add) - (ev.size(move.replaces) if move.replaces else 0)
+    overhead = 0.0 if move.replaces else write_cost(move.add)
+    net = gain - overhead
+    if gain <= 0:
+        return 0.0, net, "no plan uses it: the planner's cost does not drop"
+    if net <= 0:
+        return 0.0, net, f"write cost: {overhead:,.0f} of maintenance outweighs {gain:,.0f} of gain"
+    if base and gain / base < limits.min_improvement:
+        return 0.0, net, (f"too little gain: {100 * gain / base:.1f}% < "
+                          f"{100 * limits.min_improvement:.0f}% of the cost of the statements it serves")
+    if move.replaces is None and limits.max_indexes is not None and len(config) >= limits.max_indexes:
+        return 0.0, net, f"over budget: the {limits.max_indexes} indexes allowed are taken"
+    if limits.max_bytes is not None and used_bytes + extra_bytes > limits.max_bytes:
+        return 0.0, net, (f"over budget: needs {extra_bytes / 1048576:,.1f} MB, "
+                          f"{(limits.max_bytes - used_bytes) / 1048576:,.1f} MB left")
+    score = net / max(extra_bytes, 8192) if limits.max_bytes is not None else net
+    return score, net, ""
+
+
+def _widenings(spec: IndexSpec, attrs: dict[str, list[str]], max_width: int):
+    if spec.method != "btree" or spec.include or len(spec.columns) >= max_width:
+        return
+    present = {c.removesuffix(" DESC") for c in spec.columns}
+    for attr in attrs.get(spec.table, []):
+        if attr not in present:
+            yield IndexSpec(spec.table, spec.columns + [attr], where=spec.where)
+
+
+def _covered_by(spec: IndexSpec, config: list[IndexSpec]) -> str | None:
+    for c in config:
+        if c.table == spec.table and c.method == spec.method and c.where == spec.where and \
+                c.columns[:len(spec.columns)] == spec.columns:
+            from advisor.ddl import index_name
+
+            return f"covered by {index_name(c)}, chosen instead"
+    return None

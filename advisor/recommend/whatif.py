@@ -1,0 +1,180 @@
+"""What-if costing: the planner's cost of a statement with hypothetical indexes (HypoPG).
+
+    >>> from advisor.model import IndexSpec
+    >>> with WhatIf.open(dsn) as w:                                   # doctest: +SKIP
+    ...     w.cost("SELECT * FROM t WHERE a = 1", [IndexSpec("public.t", ["a"])]) < w.cost(
+    ...         "SELECT * FROM t WHERE a = 1", [])
+    True
+
+HypoPG's indexes live in the memory of one backend: nothing is written, other sessions never see
+them, and they vanish when the session ends. ``hypopg_create_index`` works inside a read-only
+transaction (checked on PostgreSQL 15 + HypoPG 1.3.1), so the session is the advisor's usual
+read-only one. Only indexes on the tables a statement reads can change its plan, so costs are
+cached per (statement, the wanted indexes on its tables) and only those are made present.
+
+Without HypoPG, ``allow_real_indexes=True`` builds real indexes inside a transaction that is
+always rolled back - for a scratch copy only, since CREATE INDEX takes a SHARE lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from advisor.ddl import create_index_sql
+from advisor.errors import AdvisorError
+from advisor.fingerprint import fingerprint
+from advisor.model import IndexSpec
+from advisor.recommend.explain import explain_json
+
+HYPOPG_MISSING = ("HypoPG is not installed in this database, so candidate indexes were not costed "
+                  "(no what-if benefits, no index sizes). Install it: apt-get install "
+                  "postgresql-15-hypopg (or your server's version), then CREATE EXTENSION hypopg.")
+MAX_PRESENT = 400  # hypothetical indexes kept at once before a hypopg_reset()
+
+
+class WhatIf:
+    """A session that prices statements under sets of hypothetical indexes."""
+
+    def __init__(self, conn, *, allow_real_indexes: bool = False):
+        self.conn = conn
+        self.version = int(conn.execute("SHOW server_version_num").fetchone()[0])
+        self.hypopg = conn.execute(
+            "SELECT 1 FROM pg_extension WHERE extname = 'hypopg'").fetchone() is not None
+        if not self.hypopg and not allow_real_indexes:
+            raise AdvisorError(HYPOPG_MISSING)
+        self.real = not self.hypopg
+        self.explain_calls = 0
+        self._costs: dict[tuple, float] = {}
+        self._sizes: dict[tuple, int] = {}
+        self._present: dict[tuple, tuple[int, str]] = {}  # spec key -> (oid, hypopg name)
+        self._specs: dict[tuple, IndexSpec] = {}
+        if self.hypopg:
+            conn.execute("SELECT hypopg_reset()")
+
+    @classmethod
+    def open(cls, dsn: str, **kwargs) -> _Session:
+        return _Session(dsn, kwargs)
+
+    # -- costing -------------------------------------------------------------------------------
+
+    def cost(self, sql: str, indexes: Sequence[IndexSpec], tables: Iterable[str] | None = None,
+             key: str | None = None) -> float:
+        """Total planner cost of ``sql`` with exactly ``indexes`` (those on ``tables``) present."""
+        tables = set(tables) if tables is not None else None
+        wanted = {i.key(): i for i in indexes if tables is None or i.table in tables}
+        cache_key = (key or fingerprint(sql), frozenset(wanted))
+        if cache_key not in self._costs:
+            self._costs[cache_key] = self._explain(sql, wanted, tables)["Total Cost"]
+        return self._costs[cache_key]
+
+    def plan(self, sql: str, indexes: Sequence[IndexSpec], tables: Iterable[str] | None = None) -> dict:
+        """The plan's root node with ``indexes`` present (not cached)."""
+        tables = set(tables) if tables is not None else None
+        return self._explain(sql, {i.key(): i for i in indexes
+                                   if tables is None or i.table in tables}, tables)
+
+    def used_indexes(self, plan: dict) -> list[IndexSpec]:
+        """The hypothetical indexes a plan made with this session scans."""
+        by_name = {name: self._specs[k] for k, (_, name) in self._present.items()}
+        found = []
+        for node in _nodes(plan):
+            spec = by_name.get(node.get("Index Name", ""))
+            if spec is not None and spec not in found:
+                found.append(spec)
+        return found
+
+    def size(self, spec: IndexSpec) -> int:
+        """Estimated size in bytes (hypopg_relation_size)."""
+        if spec.key() not in self._sizes:
+            if self.real:
+                self._sizes[spec.key()] = self._real_size(spec)
+            else:
+                oid, _ = self._ensure(spec)
+                self._sizes[spec.key()] = int(self.conn.execute(
+                    "SELECT hypopg_relation_size(%s)", (oid,)).fetchone()[0])
+        return self._sizes[spec.key()]
+
+    def reset(self) -> None:
+        """Drop every hypothetical index of this session."""
+        if self.hypopg:
+            self.conn.execute("SELECT hypopg_reset()")
+        self._present.clear()
+
+    # -- hypothetical index bookkeeping ----------------------------------------------------------
+
+    def _explain(self, sql: str, wanted: dict[tuple, IndexSpec], tables: set[str] | None) -> dict:
+        self.explain_calls += 1
+        if self.real:
+            return self._explain_real(sql, list(wanted.values()))
+        for k in [k for k in self._present if k not in wanted
+                  and (tables is None or self._specs[k].table in tables)]:
+            self.conn.execute("SELECT hypopg_drop_index(%s)", (self._present.pop(k)[0],))
+        if len(self._present) + len(wanted) > MAX_PRESENT:
+            self.reset()
+        for spec in wanted.values():
+            self._ensure(spec)
+        return explain_json(self.conn, sql, self.version)
+
+    def _ensure(self, spec: IndexSpec) -> tuple[int, str]:
+        key = spec.key()
+        if key not in self._present:
+            if len(self._present) >= MAX_PRESENT:
+                self.reset()
+            ddl = create_index_sql(spec, "advisor_hypo", concurrently=False, if_not_exists=False)
+            try:
+                row = self.conn.execute("SELECT * FROM hypopg_create_index(%s)", (ddl,)).fetchone()
+            except Exception as exc:  # noqa: BLE001 - psycopg errors: an index HypoPG cannot model
+                raise UnsupportedIndex(f"HypoPG cannot simulate {ddl}: {str(exc).splitlines()[0]}") from None
+            self._present[key] = (int(row[0]), row[1])
+            self._specs[key] = spec
+        return self._present[key]
+
+    def _explain_real(self, sql: str, specs: list[IndexSpec]) -> dict:
+        with self.conn.transaction(force_rollback=True):
+            for spec in specs:
+                self.conn.execute(create_index_sql(spec, _real_name(spec), concurrently=False))
+            return explain_json(self.conn, sql, self.version)
+
+    def _real_size(self, spec: IndexSpec) -> int:
+        name = _real_name(spec)
+        with self.conn.transaction(force_rollback=True):
+            self.conn.execute(create_index_sql(spec, name, concurrently=False))
+            return int(self.conn.execute("SELECT pg_relation_size(%s::regclass)",
+                                         (name,)).fetchone()[0])
+
+
+class UnsupportedIndex(AdvisorError):
+    """An index the what-if session cannot simulate (e.g. GIN with HypoPG 1.3)."""
+
+
+def _real_name(spec: IndexSpec) -> str:
+    from advisor.ddl import index_name
+
+    return "advisor_whatif_" + index_name(spec)[3:40]
+
+
+def _nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []) or []:
+        yield from _nodes(child)
+
+
+class _Session:
+    """``with WhatIf.open(dsn) as w``: a read-only session whose hypothetical indexes end with it."""
+
+    def __init__(self, dsn: str, kwargs: dict):
+        self.dsn, self.kwargs = dsn, kwargs
+
+    def __enter__(self) -> WhatIf:
+        from advisor.db import connect
+
+        real = self.kwargs.get("allow_real_indexes", False)
+        self.conn = connect(self.dsn, readonly=not real, autocommit=True)
+        try:
+            return WhatIf(self.conn, **self.kwargs)
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def __exit__(self, *exc) -> None:
+        self.conn.close()
