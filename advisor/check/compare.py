@@ -172,7 +172,7 @@ def _one_request(before: RequestRecord | None, now: RequestRecord,
                 evidence={"repeats": times,
                           "before": before.repeats.get(fp, 0) if before else None}))
     if before and now.max_queries > before.max_queries + settings.extra_queries_per_request and \
-            now.max_queries > before.max_queries * (1 + settings.cost_increase_pct / 100):
+            now.max_queries > before.max_queries * (1 + settings.queries_per_request_pct / 100):
         changes.append(Change(
             "queries-per-request", "error",
             f"{now.label}: up to {now.max_queries} queries per request, was "

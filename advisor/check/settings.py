@@ -22,8 +22,10 @@ class CheckSettings:
     tie_pct: float = 1.0
     # One statement repeated this many times in one request is an N+1 pattern.
     n_plus_one_repeats: int = 5
-    # Queries per request may grow by this many (and by cost_increase_pct) before it fails.
+    # Queries per request (the most in one request of a kind) may grow by this many queries
+    # and by this percentage before it fails: one extra lookup is a design choice, not a leak.
     extra_queries_per_request: int = 2
+    queries_per_request_pct: float = 10.0
     # Timings (only with --timings): mean time may grow this much (percent) ...
     mean_time_increase_pct: float = 50.0
     # ... and by at least this many milliseconds (sub-millisecond drift is noise) ...
