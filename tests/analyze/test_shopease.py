@@ -7,6 +7,7 @@ generic plans and the server-log traces of those requests; ``analyze`` runs ever
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from pathlib import Path
 
@@ -45,10 +46,15 @@ def _snapshot(pg, template: str, tmp: Path, eager: bool):
 
 
 @pytest.fixture(scope="module")
-def lazy(pg, shopease_template, tmp_path_factory) -> Analysis:
+def lazy_snapshot(pg, shopease_template, tmp_path_factory):
     snapshot = _snapshot(pg, shopease_template, tmp_path_factory.mktemp("lazy"), eager=False)
     assert snapshot.traces, "the server log gave no traces"
-    return analyze(snapshot, CONFIG)
+    return snapshot
+
+
+@pytest.fixture(scope="module")
+def lazy(lazy_snapshot) -> Analysis:
+    return analyze(lazy_snapshot, CONFIG)
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +115,13 @@ def test_every_lazy_endpoint_is_an_n_plus_one(lazy, plant):
     assert found, plant.id
     assert all(f.confidence == "high" and f.evidence["count_per_request"] >= 5 for f in found)
     assert "ANY($1)" in found[0].help and "selectinload" in found[0].help
+
+
+def test_without_traces_the_call_counts_suggest_it(lazy_snapshot):
+    untraced = dataclasses.replace(lazy_snapshot, traces=[])
+    found = findings(analyze(untraced, CONFIG), "n-plus-one")
+    assert {f.table for f in found} >= {f"public.{p.table}" for p in by_kind("n_plus_one")}
+    assert all(f.confidence == "low" and f.message.startswith("Possible N+1") for f in found)
 
 
 def test_no_n_plus_one_read_with_eager_loading(eager):
