@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -42,9 +43,13 @@ def command(dsn, out, top, min_calls, reset, analyze_plans, logs, app_traces):
 
     if not dsn:
         raise AdvisorError("--dsn is required (or set $ADVISOR_DSN)")
-    with console.progress("EXPLAIN") as advance:
+    with ExitStack() as stack:
+        bars: list = []
+
         def on_progress(done: int, total: int) -> None:
-            advance(1, total=total)
+            if not bars:  # shown from the first EXPLAIN on, so an early error prints alone
+                bars.append(stack.enter_context(console.progress("EXPLAIN", total=total)))
+            bars[0](1, total=total)
 
         snapshot = capture(dsn, top=top, min_calls=min_calls, analyze_plans=analyze_plans,
                            logs=logs, reset=reset, on_progress=on_progress)
