@@ -19,7 +19,7 @@ from advisor.config import Config, RuleSettings
 from advisor.model import Analysis, Finding
 from app_under_test.planted import by_kind
 
-REQUESTS = 300
+REQUESTS = 200
 # Test scale 0.05 makes every table 20x smaller than the planted figures: scale the size floor too.
 CONFIG = Config(rules={"missing-index": RuleSettings(thresholds={"min_table_rows": 1_000})})
 
