@@ -41,3 +41,14 @@ def test_show_unknown_rule_is_a_one_line_error():
     assert result.exit_code == 2
     assert "unknown rule 'no-such-rule'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_documented_config_loads(tmp_path):
+    from advisor.config import load_config
+
+    text = (ROOT / "docs/rules.md").read_text()
+    toml = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "pyproject.toml").write_text(toml)
+    config = load_config(tmp_path / "pyproject.toml")
+    assert not config.enabled("small-table") and config.severity("missing-index", "high") == "critical"
+    assert config.recommend.max_index_size == "500MB"
