@@ -105,11 +105,11 @@ def _key_sql(column: str, opclass: str | None) -> str:
     order = re.search(r"\s+(ASC|DESC)(\s+NULLS\s+(FIRST|LAST))?$", text, re.I)
     suffix = " " + " ".join(order.group(0).upper().split()) if order else ""
     text = text[:order.start()] if order else text
-    if re.match(r'^[A-Za-z_][A-Za-z0-9_$]*$', text):
-        key = quote_ident(text)
-    elif text.startswith('"') and text.endswith('"') or re.match(r"^\w+\(.*\)$", text) or (
+    if text.startswith('"') and text.endswith('"') or re.match(r"^\w+\(.*\)$", text) or (
             text.startswith("(") and text.endswith(")")):
         key = text
+    elif not re.search(r"[()+\-*/|:'<>=,]", text):  # a column name, however spelled
+        key = quote_ident(text)
     else:
         key = f"({text})"
     return key + (f" {opclass}" if opclass else "") + suffix

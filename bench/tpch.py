@@ -82,8 +82,11 @@ def snapshot_of(dsn: str):
 
 
 def select_at_budgets(dsn: str, budgets_mb=BUDGETS_MB, *, max_width: int = 3,
-                      min_improvement: float = 0.0) -> list[dict]:
-    """The advisor's selection at each budget; RC against the no-index cost of the same session."""
+                      min_improvement: float = 0.0, plain: bool = False) -> list[dict]:
+    """The advisor's selection at each budget; RC against the no-index cost of the same session.
+
+    ``plain``: only plain-column B-tree candidates (no INCLUDE, expression or partial index), as
+    the paper's algorithms use - with ``max_width=2`` a like-for-like comparison."""
     from advisor.analyze.shapes import extract_shapes
     from advisor.recommend import RecommendSettings
     from advisor.recommend.candidates import TRGM
@@ -96,6 +99,8 @@ def select_at_budgets(dsn: str, budgets_mb=BUDGETS_MB, *, max_width: int = 3,
     shapes = extract_shapes(snap)
     items, candidates = workload(snap, shapes, settings)
     candidates = [c for c in candidates if c.opclass != TRGM]
+    if plain:
+        candidates = [c for c in candidates if _plain(c)]
     every = [(s.fingerprint, s.query) for s in snap.statements]
     rows = []
     with WhatIf.open(dsn) as whatif:
@@ -113,11 +118,24 @@ def select_at_budgets(dsn: str, budgets_mb=BUDGETS_MB, *, max_width: int = 3,
                          "runtime_s": round(runtime, 2), "explain_calls": whatif.explain_calls - calls,
                          "size_mb": round(size / 1048576, 1), "candidates": len(candidates),
                          "baseline_cost": round(baseline),
-                         "indexes": [f"{c.table.split('.')[-1]}({', '.join(c.columns)})" for c in chosen]})
+                         "indexes": [_label(c) for c in chosen]})
     return rows
 
 
-def run(budgets_mb=BUDGETS_MB, *, data_dir: Path = DEFAULT_DATA, max_width: int = 3) -> list[dict]:
+def _plain(spec) -> bool:
+    return not spec.include and not spec.where and all(
+        c.replace(" DESC", "").isidentifier() for c in spec.columns)
+
+
+def _label(spec) -> str:
+    text = f"{spec.table.split('.')[-1]}({', '.join(spec.columns)})"
+    if spec.include:
+        text += f" INCLUDE ({', '.join(spec.include)})"
+    return text + (f" WHERE {spec.where}" if spec.where else "")
+
+
+def run(budgets_mb=BUDGETS_MB, *, data_dir: Path = DEFAULT_DATA, max_width: int = 3,
+        plain: bool = False) -> list[dict]:
     """Generate (cached), load into a throwaway PostgreSQL 15, select at each budget."""
     from advisor.embedded import EmbeddedPostgres
 
@@ -127,7 +145,7 @@ def run(budgets_mb=BUDGETS_MB, *, data_dir: Path = DEFAULT_DATA, max_width: int 
         started = time.monotonic()
         load(pg.dsn, Path(data_dir))
         print(f"tpch: loaded scale 1 in {time.monotonic() - started:.0f} s", file=sys.stderr)
-        return select_at_budgets(pg.dsn, budgets_mb, max_width=max_width)
+        return select_at_budgets(pg.dsn, budgets_mb, max_width=max_width, plain=plain)
     finally:
         pg.stop()
 
@@ -152,11 +170,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--dsn", help="an already loaded TPC-H database (skips generate and load)")
     parser.add_argument("--max-width", type=int, default=3)
+    parser.add_argument("--plain", action="store_true",
+                        help="plain-column B-tree candidates only (the paper's candidate kind)")
     args = parser.parse_args(argv)
     if args.dsn:
-        rows = select_at_budgets(args.dsn, args.budgets, max_width=args.max_width)
+        rows = select_at_budgets(args.dsn, args.budgets, max_width=args.max_width, plain=args.plain)
     else:
-        rows = run(args.budgets, data_dir=args.data_dir, max_width=args.max_width)
+        rows = run(args.budgets, data_dir=args.data_dir, max_width=args.max_width, plain=args.plain)
     print(render(rows))
     for r in rows:
         print(f"{r['budget_mb']} MB: {', '.join(r['indexes'])}")

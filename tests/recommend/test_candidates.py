@@ -1,0 +1,110 @@
+"""Candidates from hand-built query shapes and catalog statistics (no server)."""
+
+from advisor.model import (Catalog, Column, ColumnStats, Index, OrderItem, Predicate, QueryShape,
+                           Table, TableAccess)
+from advisor.recommend.candidates import generate
+
+
+def _catalog(indexes=(), extensions=None):
+    orders = Table("public", "orders", reltuples=200_000, columns=[
+        Column("id", "bigint", stats=ColumnStats(n_distinct=-1)),
+        Column("user_id", "bigint", stats=ColumnStats(n_distinct=20_000)),
+        Column("status", "text", stats=ColumnStats(
+            n_distinct=4, most_common_vals=["delivered", "shipped", "pending", "cancelled"],
+            most_common_freqs=[0.8, 0.15, 0.02, 0.03])),
+        Column("created_at", "timestamptz", stats=ColumnStats(n_distinct=-0.9)),
+        Column("total", "numeric", stats=ColumnStats(n_distinct=5000))])
+    users = Table("public", "users", reltuples=50_000, columns=[
+        Column("id", "bigint", stats=ColumnStats(n_distinct=-1)),
+        Column("email", "text", stats=ColumnStats(n_distinct=-1))])
+    categories = Table("public", "categories", reltuples=60, columns=[Column("id", "int"), Column("slug", "text")])
+    products = Table("public", "products", reltuples=100_000, columns=[Column("name", "text")])
+    return Catalog([orders, users, categories, products], indexes=list(indexes),
+                   extensions=extensions or {"pg_trgm": "1.6"})
+
+
+def _shape(*accesses, fp="f1"):
+    return QueryShape(fp, "select", list(accesses))
+
+
+def _columns(specs):
+    return [(s.columns, s.where, s.include, s.method) for s in specs]
+
+
+def test_equality_columns_first_most_selective_then_sort_in_order_by_direction():
+    shape = _shape(TableAccess("public.orders", predicates=[
+        Predicate("status", "="), Predicate("user_id", "=")], order_by=[OrderItem("created_at", desc=True)]))
+    specs = generate([shape], _catalog())["f1"]
+    assert specs[0].columns == ["user_id", "status", "created_at DESC"]
+    assert ["user_id", "status"] in [s.columns for s in specs]
+    assert all(s.columns[0] != "created_at DESC" or len(s.columns) == 1 for s in specs)
+
+
+def test_at_most_one_range_column_after_equalities():
+    shape = _shape(TableAccess("public.orders", predicates=[
+        Predicate("user_id", "="), Predicate("created_at", ">"), Predicate("total", "<")]))
+    first = generate([shape], _catalog(), max_width=3)["f1"][0]
+    assert first.columns == ["user_id", "created_at"]
+
+
+def test_expression_index_for_function_predicate():
+    shape = _shape(TableAccess("public.users", predicates=[Predicate("lower(email)", "=", function="lower")]))
+    specs = generate([shape], _catalog())["f1"]
+    assert specs[0].columns == ["lower(email)"]
+
+
+def test_partial_index_for_selective_constant_not_for_common_one():
+    pending = _shape(TableAccess("public.orders", predicates=[Predicate("status", "=", "'pending'")],
+                                 order_by=[OrderItem("created_at")]), fp="p")
+    delivered = _shape(TableAccess("public.orders", predicates=[Predicate("status", "=", "'delivered'")],
+                                   order_by=[OrderItem("created_at")]), fp="d")
+    found = generate([pending, delivered], _catalog())
+    assert (["created_at"], "status = 'pending'", [], "btree") in _columns(found["p"])
+    assert not any(s.where for s in found["d"])
+
+
+def test_include_columns_for_index_only_scan_when_few_columns_read():
+    shape = _shape(TableAccess("public.orders", predicates=[Predicate("user_id", "=")],
+                               columns_used=["user_id", "total"]))
+    specs = generate([shape], _catalog())["f1"]
+    assert (["user_id"], None, ["total"], "btree") in _columns(specs)
+
+
+def test_trigram_gin_for_leading_wildcard():
+    shape = _shape(TableAccess("public.products", predicates=[
+        Predicate("name", "ilike", "'%shoe%'", leading_wildcard=True)]))
+    specs = generate([shape], _catalog())["f1"]
+    assert _columns(specs) == [(["name"], None, [], "gin")]
+    assert specs[0].opclass == "gin_trgm_ops"
+
+
+def test_no_candidate_an_existing_index_covers():
+    existing = Index("public", "ix_orders_user_id_created_at", "public.orders",
+                     "CREATE INDEX ix ON public.orders USING btree (user_id, created_at)",
+                     columns=["user_id", "created_at"])
+    shape = _shape(TableAccess("public.orders", predicates=[Predicate("user_id", "=")]))
+    assert "f1" not in generate([shape], _catalog([existing]))
+    partial = Index("public", "ix_p", "public.orders", "CREATE INDEX ix_p ON public.orders (user_id) WHERE total > 0",
+                    columns=["user_id"], predicate="total > 0")
+    assert generate([shape], _catalog([partial]))["f1"][0].columns == ["user_id"]  # other predicate
+    invalid = Index("public", "ix_i", "public.orders", "...", columns=["user_id"], is_valid=False)
+    assert "f1" in generate([shape], _catalog([invalid]))
+
+
+def test_tiny_tables_and_unparsed_statements_get_nothing():
+    tiny = _shape(TableAccess("public.categories", predicates=[Predicate("slug", "=")]))
+    broken = QueryShape("f2", "other", parse_error="syntax error")
+    assert generate([tiny, broken], _catalog()) == {}
+
+
+def test_join_columns_are_equality_columns():
+    shape = _shape(TableAccess("public.orders", join_columns=["user_id"], predicates=[
+        Predicate("created_at", ">=")]))
+    assert generate([shape], _catalog())["f1"][0].columns == ["user_id", "created_at"]
+
+
+def test_width_limit():
+    shape = _shape(TableAccess("public.orders", predicates=[
+        Predicate("id", "="), Predicate("user_id", "="), Predicate("status", "=")],
+        order_by=[OrderItem("created_at")]))
+    assert max(len(s.columns) for s in generate([shape], _catalog(), max_width=2)["f1"]) == 2
