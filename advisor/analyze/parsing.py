@@ -20,7 +20,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
 # sqlglot reads "$1,$2" as the start of a dollar-quoted string; PostgreSQL does not.
-_PARAM_AFTER_COMMA = re.compile(r"([,(=<>])\$(\d)")
+_PARAM_AFTER_COMMA = re.compile(r"(?<=[^\s\w$'\"])\$(\d)")
 _QUERY_START = re.compile(r"^\s*(\(\s*)*(select|with|insert|update|delete|values|table)\b", re.I)
 _LEADING_COMMENTS = re.compile(r"^\s*(?:--[^\n]*(?:\n|$)\s*|/\*.*?\*/\s*)*", re.S)
 _FIRST_WORD = re.compile(r"^\s*([a-z]+)", re.I)
@@ -77,10 +77,10 @@ def parse(sql: str) -> exp.Expression:
 def separate_parameters(sql: str) -> str:
     """``($1,$2)`` -> ``($1, $2)``: sqlglot's tokenizer reads ``$1,$`` as a dollar-quote tag.
 
-        >>> separate_parameters("IN ($1,$2)")
-        'IN ($1, $2)'
+        >>> separate_parameters("IN ($1,$2::int,$3)")
+        'IN ( $1, $2::int, $3)'
     """
-    return _PARAM_AFTER_COMMA.sub(r"\1 $\2", sql) if "$" in sql else sql
+    return _PARAM_AFTER_COMMA.sub(r" $\1", sql) if "$" in sql else sql
 
 
 def _parse(sql: str) -> exp.Expression | None:
