@@ -39,10 +39,9 @@ def observe(dsn: str, *, logs: Sequence[Path] = (), app_traces: Sequence[Path] =
     ``traces`` already in memory.
     """
     settings = settings or CheckSettings()
-    snapshot = capture(dsn, logs=logs)
-    if app_traces:
-        snapshot.traces += load_app_traces(app_traces)
-    snapshot.traces += list(traces)
+    traces = [*load_app_traces(app_traces), *traces] if app_traces else list(traces)
+    snapshot = capture(dsn, logs=logs, on_progress=on_progress)
+    snapshot.traces += traces
     statements = sorted((s for s in snapshot.statements if is_workload(s.query)),
                         key=lambda s: s.fingerprint)
     with session(dsn) as conn:

@@ -5,7 +5,6 @@ Exit 0: no regression; 1: a regression; 2: usage or connection error.
 
 from __future__ import annotations
 
-from contextlib import ExitStack
 from pathlib import Path
 
 import click
@@ -59,14 +58,7 @@ def command(dsn, baseline_path, write_path, logs, app_traces, timings, fmt, fail
                         ("mean_time_increase_pct", time_threshold), ("min_calls", min_calls)):
         if value is not None:
             setattr(settings, name, value)
-    with ExitStack() as stack:
-        bar = []
-
-        def on_progress(done: int, total: int) -> None:
-            if not bar:  # started late: errors before the first EXPLAIN stay one line
-                bar.append(stack.enter_context(console.progress("EXPLAIN", total)))
-            bar[0](1)
-
+    with _Phases(("EXPLAIN", "plan stability")) as on_progress:
         if write_path:
             baseline = record(dsn, write_path, logs=logs, app_traces=app_traces,
                               timings=timings, settings=settings, on_progress=on_progress)
@@ -94,3 +86,35 @@ def _render(report, fmt: str, verbose: bool) -> None:
         print_report(console.out, report, verbose)
         return
     sys.stdout.write(render(report, fmt) + "\n")
+
+
+class _Phases:
+    """Progress bars on a terminal's stderr, one per phase (a phase restarts at done == 1); each
+    starts at its first step, so errors before the first EXPLAIN stay one line."""
+
+    def __init__(self, names: tuple[str, ...]):
+        self.names, self.phase, self.bar, self.advance = names, -1, None, None
+
+    def __enter__(self):
+        return self.step
+
+    def step(self, done: int, total: int) -> None:
+        from advisor import console
+
+        if not console.err.is_terminal:  # CI logs: no bars (they would leave blank lines)
+            return
+        if done == 1 or self.bar is None:
+            self._close()
+            self.phase += 1
+            name = self.names[min(self.phase, len(self.names) - 1)]
+            self.bar = console.progress(name, total)
+            self.advance = self.bar.__enter__()
+        self.advance(1)
+
+    def _close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+    def __exit__(self, *exc) -> None:
+        self._close()
