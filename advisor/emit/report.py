@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -97,9 +98,19 @@ def report_context(analysis: Analysis, snapshot: Snapshot, validation: dict | No
 
 
 def _window(snapshot: Snapshot) -> str:
-    since = snapshot.catalog.pgss_stats_reset or snapshot.catalog.stats_reset
-    until = snapshot.created_at or "capture"
+    since = _when(snapshot.catalog.pgss_stats_reset or snapshot.catalog.stats_reset)
+    until = _when(snapshot.created_at) or "capture"
     return f"{since} → {until}" if since else f"until {until}"
+
+
+def _when(stamp: str | None) -> str | None:
+    """An ISO timestamp to the second: ``2026-11-28 11:00:00+00:00``."""
+    if not stamp:
+        return None
+    try:
+        return datetime.fromisoformat(stamp).isoformat(sep=" ", timespec="seconds")
+    except ValueError:
+        return stamp
 
 
 def _top_row(s: Statement, total_time: float) -> dict[str, Any]:
@@ -129,22 +140,41 @@ def _flat_evidence(evidence: dict) -> list[tuple[str, str]]:
 
 
 def _n_plus_one_view(f: Finding, snapshot: Snapshot) -> dict[str, Any]:
-    sites = list(f.evidence.get("call_sites") or [])
-    if isinstance(f.evidence.get("call_site"), str):
-        sites.append(f.evidence["call_site"])
-    wanted = set(f.statements)
-    endpoints = Counter()
+    """The pattern, where it runs, and the code that issues it (the rule's evidence first, traces after)."""
+    ev = f.evidence
+    repeated, parent, endpoint = ev.get("repeated_statement"), ev.get("parent_statement"), ev.get("endpoint")
+    sites = [s for s in [*(ev.get("call_sites") or []), ev.get("call_site")] if isinstance(s, str)]
+    wanted = {repeated} if repeated else set(f.statements)
+    endpoints: Counter = Counter()
     for trace in snapshot.traces:
+        if endpoint and trace.label != endpoint:
+            continue
         hits = [e for e in trace.events if e.fingerprint in wanted]
         if hits:
             endpoints[trace.label or trace.id] += 1
-        sites += [e.call_site for e in hits if e.call_site]
-    queries = [snapshot.statement(fp) for fp in f.statements]
+        if not ev.get("call_site") and not ev.get("call_sites"):
+            sites += [e.call_site for e in hits if e.call_site]
+    roles = {repeated: "repeated statement", parent: "runs after"}
+    order = [fp for fp in (repeated, parent) if fp] + [fp for fp in f.statements if fp not in (repeated, parent)]
+    queries = [(roles.get(fp, "statement"), fp, _query_text(fp, snapshot, ev)) for fp in order]
     return {"f": f, "call_sites": list(dict.fromkeys(sites))[:20],
-            "endpoints": endpoints.most_common(10),
-            "queries": [(q.fingerprint, q.query) for q in queries if q],
-            "evidence": _flat_evidence({k: v for k, v in f.evidence.items()
-                                        if k not in ("call_sites", "call_site")})}
+            "endpoints": endpoints.most_common(10) or ([(endpoint, ev.get("requests") or 0)] if endpoint else []),
+            "per_request": ev.get("count_per_request"), "requests": ev.get("requests"),
+            "time_per_request_ms": ev.get("time_per_request_ms"),
+            "queries": [q for q in queries if q[2]],
+            "evidence": _flat_evidence({k: v for k, v in ev.items()
+                                        if k not in ("call_sites", "call_site", "parent_query", "repeated_query")})}
+
+
+def _query_text(fp: str, snapshot: Snapshot, evidence: dict) -> str | None:
+    statement = snapshot.statement(fp)
+    if statement:
+        return statement.query
+    if fp == evidence.get("repeated_statement"):
+        return evidence.get("repeated_query")
+    if fp == evidence.get("parent_statement"):
+        return evidence.get("parent_query")
+    return None
 
 
 def _recommendation_view(r, snapshot: Snapshot) -> dict[str, Any]:

@@ -50,6 +50,8 @@ def snapshot() -> Snapshot:
         *[TraceEvent(query=statements[2].query, fingerprint=fps[2], duration_ms=0.4,
                      call_site="app_under_test/endpoints.py:88 in order_detail") for _ in range(20)],
     ]) for i in range(3)]
+    traces.append(Trace(id="other", source="app", label="GET /elsewhere", events=[
+        TraceEvent(query=statements[2].query, fingerprint=fps[2], call_site="elsewhere.py:1 in once")]))
     return Snapshot(created_at="2026-11-28T12:00:00+00:00", database="shopease", server_version="15.8",
                     statements=statements, traces=traces,
                     catalog=Catalog(pgss_stats_reset="2026-11-28T11:00:00+00:00"),
@@ -93,7 +95,11 @@ def analysis(snap: Snapshot | None = None) -> Analysis:
         Finding(rule="n-plus-one", severity="high",
                 message="GET /orders/<id> runs the same SELECT on order_item 20 times per request",
                 help="load the items with the order: selectinload(Order.items)", table="public.order_item",
-                statements=[fps[2]], evidence={"queries_per_request": 20, "traces": 3}, confidence="high"),
+                statements=[fps[0], fps[2]], confidence="high",
+                evidence={"endpoint": "GET /orders/<id>", "parent_statement": fps[0], "repeated_statement": fps[2],
+                          "repeated_query": snap.statements[2].query, "count_per_request": 20, "requests": 3,
+                          "time_per_request_ms": 8.0, "call_site": "app_under_test/endpoints.py:88 in order_detail",
+                          "kind": "read"}),
         Finding(rule="unused-index", severity="low", message="order_status_old was never scanned",
                 help="drop it", table="public.order", evidence={"idx_scan": 0}),
     ]

@@ -83,7 +83,11 @@ def test_sections(html):
     for rec in analysis.plan.recommendations:
         assert f'data-recommendation="{rec.name}"' in html.replace("&lt;", "<").replace("&gt;", ">")
     assert html.count('class="np1"') == 1
-    assert "selectinload(Order.items)" in html and "app_under_test/endpoints.py:88 in order_detail" in html
+    n_plus_one = html[html.index('id="n-plus-one"'):html.index('id="findings"')]
+    assert "selectinload(Order.items)" in n_plus_one and "app_under_test/endpoints.py:88 in order_detail" in n_plus_one
+    assert "elsewhere.py" not in n_plus_one  # only the call site the rule found, not every use of the statement
+    assert "20 queries per request in 3 requests, 8.00 ms per request" in n_plus_one
+    assert n_plus_one.index("repeated statement") < n_plus_one.index("runs after")
     assert "write cost: 900 updates/h" in html  # rejected, with its reason
     assert "Validation: measured vs estimated" in html and "not used by any plan" in html
     assert "plan with <code>order_customer_id_idx</code>" in html  # plan_after rendered
