@@ -107,6 +107,7 @@ class _Walk:
     def __init__(self, index: CatalogIndex):
         self.index = index
         self.accesses: dict[int, TableAccess] = {}
+        self.virtual: set[str] = set()  # names of data-modifying CTEs: not tables
 
     def result(self) -> list[TableAccess]:
         return list(self.accesses.values())
@@ -114,6 +115,10 @@ class _Walk:
     # -- statements ------------------------------------------------------------------------
 
     def statement(self, tree: exp.Expression) -> None:
+        for cte in list(tree.find_all(exp.CTE)):
+            if isinstance(cte.this, exp.DML):  # WITH moved AS (DELETE ... RETURNING ...): its own shape
+                self.virtual.add(cte.alias_or_name)
+                self.statement(cte.this)
         if isinstance(tree, exp.Insert):
             self._insert(tree)
         elif isinstance(tree, exp.Update | exp.Delete):
@@ -125,7 +130,7 @@ class _Walk:
         target = tree.this
         columns = target.expressions if isinstance(target, exp.Schema) else []
         table = target.this if isinstance(target, exp.Schema) else target
-        if isinstance(table, exp.Table):
+        if isinstance(table, exp.Table) and table.name not in self.virtual:
             access = self._access(table)
             _extend(access.columns_used, [_name(c) for c in columns if isinstance(c, exp.Identifier)])
         if isinstance(tree.expression, exp.Query):
@@ -141,7 +146,7 @@ class _Walk:
     def _select(self, scope: Scope) -> None:
         select = scope.expression
         for _alias, (_node, source) in scope.selected_sources.items():
-            if isinstance(source, exp.Table):
+            if isinstance(source, exp.Table) and source.name not in self.virtual:
                 self._access(source)
         for column in scope.columns:
             found = self._resolve(column, scope)
@@ -182,6 +187,8 @@ class _Walk:
             else:
                 continue
             for table in tables:
+                if table.name in self.virtual:
+                    continue
                 access = self._access(table)
                 _extend(access.columns_used, self.index.columns(access.table))
 
@@ -365,7 +372,7 @@ class _Walk:
 
     def _from_source(self, source, name: str, depth: int):
         if isinstance(source, exp.Table):
-            return self._access(source), name
+            return (self._access(source), name) if source.name not in self.virtual else None
         if isinstance(source, Scope):
             inner = _projection(source, name)
             if isinstance(inner, exp.Column):
