@@ -138,7 +138,9 @@ def call_site() -> str | None:
     frame = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not filename.startswith(_ADVISOR_DIR) and not any(s in filename for s in _SKIPPED):
+        generated = filename.startswith("<")  # exec'd wrappers, e.g. SQLAlchemy's
+        if not generated and not filename.startswith(_ADVISOR_DIR) and not any(
+                s in filename for s in _SKIPPED):
             return f"{_relative(filename)}:{frame.f_lineno} in {frame.f_code.co_name}"
         frame = frame.f_back
     return None
