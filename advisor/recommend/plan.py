@@ -58,6 +58,7 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
         if whatif.real:
             plan.notes.append("HypoPG missing: costed with real indexes built inside transactions "
                               "that were rolled back (allow_real_indexes; use a scratch copy only)")
+        items = _plannable(whatif, items, plan.notes)
         progress(f"pricing {len(candidates)} candidates over {len(items)} statements")
         evaluator = Evaluator(whatif, items)
         trigram = [c for c in candidates if c.opclass == TRGM]
@@ -74,6 +75,23 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
         session.__exit__(None, None, None)
     progress(f"chose {len(selection.chosen)} indexes in {time.monotonic() - started:.1f} s")
     return plan
+
+
+def _plannable(whatif: WhatIf, items: list[Item], notes: list[str]) -> list[Item]:
+    """The items the what-if session can EXPLAIN; each other one is left out with a note (e.g. a
+    SELECT-only role may not EXPLAIN an UPDATE: EXPLAIN checks the statement's privileges)."""
+    import psycopg
+
+    kept = []
+    for item in items:
+        try:
+            whatif.cost(item.sql, [], item.tables, key=item.key)
+        except (AdvisorError, psycopg.Error) as exc:
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            notes.append(f"{item.key} left out of the what-if costing: cannot EXPLAIN it here ({reason})")
+            continue
+        kept.append(item)
+    return kept
 
 
 def workload(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings):
