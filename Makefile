@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PG_MAJOR ?= $(shell ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
 
-.PHONY: install system-packages test demo bench bench-tpch lint clean
+.PHONY: install system-packages browser test demo bench bench-tpch lint clean
 
 install: system-packages $(BIN)/advisor
 
@@ -17,7 +17,10 @@ $(BIN)/advisor: pyproject.toml
 system-packages:
 	@bash scripts/install-system-packages.sh
 
-test: install
+browser:
+	@bash scripts/install-system-packages.sh --browser
+
+test: install browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 demo: install

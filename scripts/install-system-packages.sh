@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Installs PostgreSQL server, pg_stat_statements (contrib) and HypoPG when they are missing.
-# Idempotent; explains itself where it cannot install (not root, no apt-get).
+# Installs PostgreSQL server, pg_stat_statements (contrib) and HypoPG when they are missing, and
+# with --browser also Chromium (the report's browser test). Idempotent; explains itself where it
+# cannot install (not root, no apt-get).
 set -euo pipefail
+want_browser=0
+[ "${1:-}" = "--browser" ] && want_browser=1
 
 have_pg() { ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null 2>&1; }
 pg_major() { ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1; }
@@ -12,7 +15,7 @@ have_chromium() { command -v chromium >/dev/null 2>&1; }
 missing=()
 have_pg || missing+=(postgresql postgresql-contrib)
 have_pg && ! have_contrib && missing+=("postgresql-contrib")
-have_chromium || missing+=(chromium)
+[ $want_browser -eq 1 ] && ! have_chromium && missing+=(chromium)
 if have_pg; then
   have_hypopg || missing+=("postgresql-$(pg_major)-hypopg")
 fi
@@ -28,11 +31,12 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 if ! have_pg; then
   apt-get install -y -qq --no-install-recommends postgresql postgresql-contrib >/dev/null
-  missing=("${missing[@]/postgresql}")
 fi
 have_hypopg || apt-get install -y -qq --no-install-recommends "postgresql-$(pg_major)-hypopg" >/dev/null
-have_chromium || apt-get install -y -qq --no-install-recommends chromium >/dev/null || \
-  echo "advisor: chromium could not be installed; the browser test of the report will be skipped" >&2
+if [ $want_browser -eq 1 ] && ! have_chromium; then
+  apt-get install -y -qq --no-install-recommends chromium >/dev/null || \
+    echo "advisor: chromium could not be installed; the browser test of the report will be skipped" >&2
+fi
 # Debian's postgresql package may start a cluster of its own; the advisor never uses it.
 have_hypopg || { echo "advisor: HypoPG could not be installed (postgresql-$(pg_major)-hypopg)" >&2; exit 1; }
 echo "advisor: system packages ready (PostgreSQL $(pg_major), HypoPG)" >&2
