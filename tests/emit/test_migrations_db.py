@@ -123,7 +123,8 @@ def test_scaffold_upgrade_downgrade_upgrade(db, tmp_path):
 
 
 def test_failed_concurrent_build_is_dropped_and_rebuilt_on_rerun(db, tmp_path):
-    plan = Plan(recommendations=[rec("public.dupes", "dupes_code_key", ["code"], unique=True)])
+    # no schema in the name: the leftover is looked up in current_schema()
+    plan = Plan(recommendations=[rec("dupes", "dupes_code_key", ["code"], unique=True)])
     write_migrations(plan, tmp_path / "mig")
     ini = tmp_path / "mig" / "alembic.ini"
     failed = alembic(ini, db, "upgrade", "head", check=False)

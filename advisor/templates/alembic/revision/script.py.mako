@@ -43,7 +43,7 @@ def _reset_timeouts() -> None:
     op.execute("RESET statement_timeout")
 
 
-def _drop_invalid_index(schema: str, name: str) -> None:
+def _drop_invalid_index(schema: str | None, name: str) -> None:
     """Drop what a failed or cancelled build left: an INVALID index that IF NOT EXISTS would keep.
 
     Offline (--sql) there is no catalog to ask, so the drop is unconditional: an existing valid
@@ -54,7 +54,7 @@ def _drop_invalid_index(schema: str, name: str) -> None:
             sa.text("SELECT NOT i.indisvalid FROM pg_index i"
                     " JOIN pg_class c ON c.oid = i.indexrelid"
                     " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                    " WHERE n.nspname = :schema AND c.relname = :name"),
+                    " WHERE n.nspname = coalesce(:schema, current_schema()) AND c.relname = :name"),
             {"schema": schema, "name": name},
         ).scalar()
         if not invalid:
