@@ -237,3 +237,16 @@ def test_chains_onto_the_shopease_history(fresh_db, tmp_path):
                            f"dsn={fresh_db}", "upgrade", "head"], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     assert indexes(fresh_db).get("users_lower_email_idx") is True
+
+
+def test_batch_puts_every_build_in_one_revision(db, tmp_path):
+    plan = the_plan(definition_of(db, "order_status_old"))
+    creates = [r.name for r in plan.recommendations if r.action == "create"]
+    paths = write_migrations(plan, tmp_path / "mig", batch=True)
+    assert len(paths) == 2  # the builds, then the drop
+    assert paths[0].read_text().count("op.create_index(") == len(creates)
+    ini = tmp_path / "mig" / "alembic.ini"
+    alembic(ini, db, "upgrade", "head")
+    assert all(indexes(db).get(name) is True for name in creates) and "order_status_old" not in indexes(db)
+    alembic(ini, db, "downgrade", "base")
+    assert not set(creates) & set(indexes(db)) and indexes(db).get("order_status_old") is True
