@@ -3,16 +3,19 @@
     >>> parameter_count("SELECT * FROM t WHERE a = $1 AND b > $12")
     12
 
-Uses ``advisor.capture.plans.explain_generic`` when capture provides it; until then this small
-version: PostgreSQL 16+ ``EXPLAIN (GENERIC_PLAN)``, before that PREPARE with unknown parameter
-types, ``plan_cache_mode = force_generic_plan`` and ``EXPLAIN EXECUTE`` with NULLs (neither
-writes anything).
+PostgreSQL 16+ ``EXPLAIN (GENERIC_PLAN)``; before that PREPARE with unknown parameter types,
+``plan_cache_mode = force_generic_plan`` and ``EXPLAIN EXECUTE`` with NULLs (nothing is written).
+Not ``advisor.capture.plans.explain_generic``: on the what-if session's autocommit connection its
+savepoint-wrapped PREPARE fails ("prepared statement ... does not exist"), and statements without
+parameters need one plain EXPLAIN round trip here, not four.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+
+import psycopg
 
 from advisor.errors import AdvisorError
 
@@ -29,13 +32,9 @@ def explain_json(conn, sql: str, server_version_num: int) -> dict:
     if not parameter_count(sql):  # a plain EXPLAIN: one round trip
         return plan_root(conn.execute(f"EXPLAIN (FORMAT JSON) {sql}").fetchone()[0])
     try:
-        from advisor.capture.plans import explain_generic
-    except ImportError:
         return plan_root(_explain_generic(conn, sql, server_version_num))
-    plan, error = explain_generic(conn, sql, server_version_num)
-    if plan is None:
-        raise ExplainFailed(error or "no plan")
-    return plan
+    except psycopg.Error as exc:
+        raise ExplainFailed(f"cannot plan: {str(exc).splitlines()[0]}") from None
 
 
 class ExplainFailed(AdvisorError):

@@ -163,18 +163,17 @@ def _limits(settings: RecommendSettings) -> Limits:
 def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings):
     """Charge per new index: rows the workload writes to its table x write_overhead_factor.
 
-    Rows come from the workload's INSERT/UPDATE/DELETE statements (pg_stat_statements rows), which
-    cover the same window as the statements' calls; without any, from pg_stat_user_tables."""
+    Rows come from the workload's own INSERT/UPDATE/DELETE statements (pg_stat_statements rows,
+    or calls), which cover the same window as the calls that weigh the benefits. The
+    pg_stat_user_tables counters (n_tup_ins/upd/del) are only reported: they span another window
+    and count bulk loads, which would price every index out of a freshly restored database."""
     rows: dict[str, float] = {}
     by_fp = {s.fingerprint: s for s in snapshot.statements}
     for shape in shapes:
         statement = by_fp.get(shape.fingerprint)
         if shape.kind in WRITE_KINDS and statement is not None and shape.tables:
             target = shape.tables[0].table
-            rows[target] = rows.get(target, 0.0) + max(statement.rows, statement.calls)
-    if not rows:
-        for table in snapshot.catalog.tables:
-            rows[table.qualname] = float(table.n_tup_ins + table.n_tup_upd + table.n_tup_del)
+            rows[target] = rows.get(target, 0.0) + max(statement.rows, statement.workload_weight)
     return lambda spec: settings.write_overhead_factor * rows.get(spec.table, 0.0)
 
 

@@ -157,6 +157,9 @@ def _score(ev: Evaluator, move: Move, config, limits: Limits, write_cost, used_b
     overhead = 0.0 if move.replaces else write_cost(move.add)
     net = gain - overhead
     if gain <= 0:
+        overlap = _overlapping(move.add, config)
+        if overlap:
+            return 0.0, net, f"covered by {overlap}, chosen: no further gain"
         return 0.0, net, "no plan uses it: the planner's cost does not drop"
     if net <= 0:
         return 0.0, net, f"write cost: {overhead:,.0f} of maintenance outweighs {gain:,.0f} of gain"
@@ -179,6 +182,16 @@ def _widenings(spec: IndexSpec, attrs: dict[str, list[str]], max_width: int):
     for attr in attrs.get(spec.table, []):
         if attr not in present:
             yield IndexSpec(spec.table, spec.columns + [attr], where=spec.where)
+
+
+def _overlapping(spec: IndexSpec, config: list[IndexSpec]) -> str | None:
+    from advisor.ddl import index_name
+
+    lead = spec.columns[0].removesuffix(" DESC")
+    for c in config:
+        if c.table == spec.table and c.columns[0].removesuffix(" DESC") == lead:
+            return index_name(c)
+    return None
 
 
 def _covered_by(spec: IndexSpec, config: list[IndexSpec]) -> str | None:

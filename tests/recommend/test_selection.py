@@ -1,0 +1,103 @@
+"""Selection quality against an exhaustive search, budgets, and the whole recommend() recipe."""
+
+import itertools
+
+import pytest
+
+from advisor.analyze.shapes import extract_shapes
+from advisor.model import Analysis, Finding
+from advisor.recommend import RecommendSettings, recommend
+from advisor.recommend.plan import extend_attributes, workload
+from advisor.recommend.select import Evaluator, Limits, select
+from advisor.recommend.whatif import WhatIf
+
+MAX_CANDIDATES = 12
+
+
+def _small_problem(snapshot):
+    items, candidates = workload(snapshot, extract_shapes(snapshot), RecommendSettings(max_width=2))
+    btree = [c for c in candidates if c.method == "btree"]
+    per_table = {}
+    for c in btree:  # a few per table, so the exhaustive search stays small
+        per_table.setdefault(c.table, []).append(c)
+    chosen = [c for group in per_table.values() for c in group[:4]][:MAX_CANDIDATES]
+    return items, chosen
+
+
+def _exhaustive(ev, candidates, limits):
+    best, best_set = ev.total([]), ()
+    for r in range(1, len(candidates) + 1):
+        if limits.max_indexes is not None and r > limits.max_indexes:
+            break
+        for subset in itertools.combinations(candidates, r):
+            if limits.max_bytes is not None and sum(ev.size(c) for c in subset) > limits.max_bytes:
+                continue
+            cost = ev.total(list(subset))
+            if cost < best:
+                best, best_set = cost, subset
+    return best, best_set
+
+
+@pytest.mark.parametrize("budget", [{"max_indexes": 2}, {"max_indexes": 4}, {"bytes_share": 0.25},
+                                    {"bytes_share": 0.5}])
+def test_greedy_within_10_percent_of_exhaustive_and_within_budget(shop_dsn, shop_snapshot, budget):
+    items, candidates = _small_problem(shop_snapshot)
+    assert 8 <= len(candidates) <= MAX_CANDIDATES and 6 <= len(items) <= 10
+    with WhatIf.open(shop_dsn) as w:
+        ev = Evaluator(w, items)
+        total_bytes = sum(ev.size(c) for c in candidates)
+        limits = Limits(max_indexes=budget.get("max_indexes"), min_improvement=0.0, max_width=1,
+                        max_bytes=int(total_bytes * budget["bytes_share"]) if "bytes_share" in budget else None)
+        greedy = select(ev, candidates, limits)
+        optimum, best_set = _exhaustive(ev, candidates, limits)
+    ratio = greedy.cost_after / optimum
+    print(f"\n{budget}: greedy {greedy.cost_after:,.0f} / exhaustive {optimum:,.0f} = {ratio:.3f} "
+          f"({len(greedy.chosen)} vs {len(best_set)} indexes, no-index cost {greedy.cost_before:,.0f})")
+    assert greedy.cost_after < greedy.cost_before
+    assert ratio <= 1.10
+    if limits.max_indexes is not None:
+        assert len(greedy.chosen) <= limits.max_indexes
+    if limits.max_bytes is not None:
+        assert sum(ev.size(c) for c in greedy.chosen) <= limits.max_bytes
+
+
+def test_recommend_plan(shop_dsn, shop_snapshot):
+    settings = RecommendSettings(max_indexes=5)
+    drop = Finding("redundant-index", "low", "dup", table="public.orders",
+                   evidence={"index": "public.ix_dup", "kept": "public.ix_keep", "size_bytes": 8192})
+    pk = Finding("unused-index", "low", "pk", table="public.orders",
+                 evidence={"index": "public.orders_pkey", "idx_scan": 0})
+    plan = recommend(shop_dsn, shop_snapshot, Analysis(findings=[drop, pk]), settings)
+    creates = [r for r in plan.recommendations if r.action == "create"]
+    keys = {(r.table, tuple(r.index.columns)) for r in creates}
+    assert 1 <= len(creates) <= 5
+    assert ("public.items", ("order_id",)) in keys
+    assert any(r.table == "public.customers" and r.index.columns == ["lower(email)"] for r in creates)
+    assert not any(r.table in ("public.tiny",) for r in creates)
+    assert not any(r.table == "public.customers" and r.index.columns[0] == "country" for r in creates)
+    for r in creates:
+        assert r.ddl.startswith("CREATE INDEX CONCURRENTLY") and r.name in r.ddl
+        assert r.estimated_size_bytes > 0 and r.benefit > 0 and r.statements
+        assert all(g.cost_after < g.cost_before for g in r.statements)
+    drops = [r for r in plan.recommendations if r.action == "drop"]
+    assert [r.name for r in drops] == ["ix_dup"]  # never the primary key
+    assert plan.cost_after < plan.cost_before and plan.explain_calls > 0
+    assert plan.rejected and all(r.reason for r in plan.rejected)
+    print("\n" + "\n".join(f"{r.name}: benefit {r.benefit:,.0f}" for r in creates))
+    print("\n".join(f"rejected {r.index.table} {r.index.columns}: {r.reason}" for r in plan.rejected[:8]))
+
+
+def test_write_heavy_table_pays_for_its_indexes(shop_dsn, shop_snapshot):
+    from dataclasses import replace
+
+    from advisor.model import Statement
+
+    writes = Statement("INSERT INTO items (id, order_id, sku, qty) VALUES ($1, $2, $3, $4)",
+                       calls=400_000, rows=400_000)
+    snapshot = replace(shop_snapshot, statements=shop_snapshot.statements + [writes])
+    plan = recommend(shop_dsn, snapshot, Analysis(), RecommendSettings())
+    created = {(r.table, tuple(r.index.columns)) for r in plan.recommendations if r.action == "create"}
+    assert ("public.items", ("sku",)) not in created
+    assert any(r.index.table == "public.items" and r.index.columns == ["sku"]
+               and r.reason.startswith("write cost") for r in plan.rejected)
+    assert ("public.items", ("order_id",)) in created  # 800 calls x a seq scan still pays
