@@ -20,8 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlglot  # noqa: E402
 
-from advisor.analyze import analyze  # noqa: E402
-from advisor.analyze import parsing, shapes  # noqa: E402
+from advisor.analyze import analyze, parsing, shapes  # noqa: E402
 from advisor.analyze.ddl import catalog_from_ddl  # noqa: E402
 from advisor.model import ColumnStats, Snapshot, Statement  # noqa: E402
 
@@ -126,13 +125,12 @@ def main() -> None:
     queries = workload(args.statements)
     snapshot = snapshot_of(queries)
     distinct = len({s.fingerprint for s in snapshot.statements})
-    bare, ours = [], []
+    bare, ours, results = [], [], []
     for _ in range(args.repeat):
         bare.append(timed(lambda: [sqlglot.parse_one(q, read="postgres") for q in queries]))
         _clear()
-        result = {}
-        ours.append(timed(lambda: result.setdefault("a", analyze(snapshot))))
-    analysis = result["a"]
+        ours.append(timed(lambda: results.append(analyze(snapshot))))
+    analysis = results[-1]
     b, o = statistics.median(bare), statistics.median(ours)
     print(f"statements: {len(queries)} ({distinct} distinct fingerprints), findings: {len(analysis.findings)}, "
           f"unparsed: {len(analysis.unparsed)}")
