@@ -10,7 +10,7 @@ import psycopg
 from advisor.trace import Tracer
 from app_under_test import driver
 
-REQUESTS = 120
+REQUESTS = 80
 # Checkout writes orders, so the next run's IN-lists have other lengths; the fingerprint does not
 # yet fold typed lists like IN ($1::BIGINT, $2::BIGINT), so such runs would differ by statement.
 MIX = {label: weight for label, weight in driver.DEFAULT_MIX.items() if label != "checkout"}
