@@ -62,3 +62,19 @@ def test_bad_config_is_a_one_line_error(tmp_path, text, expected):
 def test_missing_explicit_file(tmp_path):
     with pytest.raises(AdvisorError, match="cannot read config"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_bad_config_on_the_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from advisor.cli import main
+    from advisor.model import Snapshot, Statement
+
+    snapshot = tmp_path / "s.json"
+    snapshot.write_text(Snapshot(statements=[Statement("SELECT 1", calls=1)]).to_json())
+    config = write(tmp_path, '[tool.advisor.rules.missing-index]\nseverity = "urgent"')
+    result = CliRunner().invoke(main, ["analyze", "--snapshot", str(snapshot), "--config", str(config),
+                                       "--format", "json"])
+    assert result.exit_code == 2
+    assert "severity must be one of" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
