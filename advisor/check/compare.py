@@ -65,9 +65,11 @@ def _new_statement(now: StatementRecord, tables: dict[str, float],
         rows = tables.get(access.relation, 0.0)
         if access.scan == "seq" and access.filtered and rows >= settings.large_table_rows:
             changes.append(Change(
-                "new-filter-scan", "error",
+                "new-filter-scan", "warning" if now.unstable else "error",
                 f"new statement reads {access.relation} ({rows:,.0f} rows) with a sequential "
-                f"scan and a row-by-row filter", failing=not now.unstable,
+                f"scan and a row-by-row filter"
+                + (f" (unstable plan: {now.unstable})" if now.unstable else ""),
+                failing=not now.unstable,
                 statement=now.fingerprint, query=now.query,
                 evidence={"table": access.relation, "rows": rows, "cost": now.shape.cost}))
     return changes
