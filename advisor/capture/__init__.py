@@ -31,13 +31,15 @@ __all__ = ["capture", "explain_generic", "plan_statements", "read_traces"]
 
 def capture(dsn: str, *, top: int | None = None, min_calls: int = 1, analyze_plans: bool = False,
             logs: Sequence[Path] = (), reset: bool = False,
-            on_progress: Callable[[int, int], None] | None = None) -> Snapshot:
+            on_progress: Callable[[int, int], None] | None = None,
+            log_line_prefix: str | None = None) -> Snapshot:
     """A Snapshot of the database at ``dsn``: statements, catalog, plans and log traces."""
     with session(dsn) as conn:
         snapshot = _read(conn, top=top, min_calls=min_calls)
         schema = snapshot.settings.pop("_pgss_schema")
         if logs:
-            traces, _logged = read_traces(logs, database=snapshot.database)
+            traces, _logged = read_traces(logs, database=snapshot.database,
+                                         log_line_prefix=log_line_prefix)
             snapshot.traces += _ours(traces, snapshot)
         planned = plan_statements(conn, snapshot.statements, snapshot.server_version_num,
                                   on_progress)

@@ -39,13 +39,13 @@ LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname
 WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
-INDEXES = f"""
+INDEXES = """
 SELECT n.nspname, ic.relname, tn.nspname || '.' || tc.relname,
        CASE WHEN i.indexrelid = ANY(%(locked)s) OR i.indrelid = ANY(%(locked)s) THEN ''
             ELSE pg_get_indexdef(i.indexrelid) END,
        i.indnkeyatts, i.indnatts, am.amname, i.indpred IS NOT NULL,
        i.indisunique, i.indisprimary, i.indisvalid, i.indisready, con.conname,
-       {{size}}, coalesce(s.idx_scan, 0), i.indexrelid,
+       {size}, coalesce(s.idx_scan, 0), i.indexrelid,
        CASE WHEN i.indexrelid = ANY(%(locked)s) OR i.indrelid = ANY(%(locked)s)
             THEN ARRAY(SELECT coalesce(a.attname, '?') FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(n, o)
                        LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n

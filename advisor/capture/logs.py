@@ -210,7 +210,7 @@ def _csv_entries(handle, path: Path) -> Iterator[Entry]:
         for row in csv.reader(handle):
             if len(row) < 14:
                 continue
-            record = dict(zip(CSV_FIELDS, row))
+            record = dict(zip(CSV_FIELDS, row, strict=False))
             yield Entry(session=record.get("session_id", ""),
                         vxid=record.get("virtual_transaction_id", ""),
                         app=record.get("application_name", ""), ts=_timestamp(record["log_time"]),

@@ -28,10 +28,12 @@ from advisor.cli._options import dsn_option
                    "(executes them, read-only, rolled back).")
 @click.option("--log", "logs", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
               metavar="PATH", help="Server log (stderr, csvlog or jsonlog) to read traces from.")
+@click.option("--log-line-prefix", default=None, metavar="PREFIX",
+              help="The server's log_line_prefix for stderr logs (default: detected).")
 @click.option("--trace", "app_traces", multiple=True,
               type=click.Path(path_type=Path, dir_okay=False), metavar="JSONL",
               help="Trace file written by the advisor.trace SQLAlchemy hook.")
-def command(dsn, out, top, min_calls, reset, analyze_plans, logs, app_traces):
+def command(dsn, out, top, min_calls, reset, analyze_plans, logs, log_line_prefix, app_traces):
     """Snapshot a database: pg_stat_statements, catalog, generic plans, traces.
 
     Read-only (one read-only transaction with statement and lock timeouts), except --reset.
@@ -52,7 +54,8 @@ def command(dsn, out, top, min_calls, reset, analyze_plans, logs, app_traces):
             bars[0](1, total=total)
 
         snapshot = capture(dsn, top=top, min_calls=min_calls, analyze_plans=analyze_plans,
-                           logs=logs, reset=reset, on_progress=on_progress)
+                           logs=logs, reset=reset, on_progress=on_progress,
+                           log_line_prefix=log_line_prefix)
     if app_traces:
         snapshot.traces += load(app_traces)
     write_atomically(out, snapshot.to_json())
