@@ -28,6 +28,7 @@ MIN_TABLE_ROWS = 1_000
 PARTIAL_MAX_SHARE = 0.2  # a constant predicate keeping at most this share of rows earns a partial index
 MAX_INCLUDE = 3  # covering variant only when at most this many other columns are read
 MAX_PAIR_ATTRS = 8
+NULL_KEY_MAX_SHARE = 0.5  # an IS NULL keeping more rows than this is no key column
 EQUALITY = ("=", "in", "any", "is null")
 RANGE = ("<", ">", "<=", ">=", "between")
 TRGM = "gin_trgm_ops"
@@ -96,17 +97,21 @@ def attributes(access: TableAccess, table: Table) -> _Attrs:
     attrs = _Attrs()
     equality = []
     for p in access.predicates:
-        if p.leading_wildcard and p.op in ("like", "ilike") and not p.function:
-            attrs.trigram.append(p.column)
+        if (p.leading_wildcard and p.op == "like" or p.op == "ilike") and not p.function:
+            attrs.trigram.append(p.column)  # ILIKE never uses a btree
         elif p.op in EQUALITY:
-            equality.append(p.column)
+            share = kept(p, table)
+            if p.op == "is null" and share is not None and share > NULL_KEY_MAX_SHARE:
+                continue  # deleted_at IS NULL over most rows: no use as a key
+            equality.append((share if share is not None else 1.0 / max(_distinct(p.column, table), 1.0),
+                             p.column))
             where = _partial_where(p, table)
             if where:
                 attrs.partial.append((p.column, where))
         elif p.op in RANGE:
             attrs.ranges.append(p.column)
-    equality += access.join_columns
-    attrs.equality = sorted(_unique(equality), key=lambda c: -_distinct(c, table))
+    equality += [(1.0 / max(_distinct(c, table), 1.0), c) for c in access.join_columns]
+    attrs.equality = _unique(c for _, c in sorted(equality, key=lambda e: e[0]))
     attrs.ranges = [c for c in _unique(attrs.ranges) if c not in attrs.equality]
     attrs.sort = [_sort_key(o) for o in access.order_by[:1]] + [g for g in access.group_by[:1]]
     attrs.sort = [s for s in _unique(attrs.sort) if _bare(s) not in attrs.equality]

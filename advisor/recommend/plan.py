@@ -61,14 +61,18 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
         items = _plannable(whatif, items, plan.notes)
         progress(f"pricing {len(candidates)} candidates over {len(items)} statements")
         evaluator = Evaluator(whatif, items)
-        trigram = [c for c in candidates if c.opclass == TRGM]
+        trigram = _unique([c for c in candidates if c.opclass == TRGM]
+                          + _trigram_from_findings(analysis.findings, snapshot.catalog))
         selection = select(evaluator, [c for c in candidates if c.opclass != TRGM],
                            _limits(settings), _write_cost(snapshot, shapes, settings),
                            extend_attributes(items))
         plan.recommendations[:0] = _creates(evaluator, selection)
         plan.rejected += [Rejected(spec, reason, round(benefit, 2))
                           for spec, reason, benefit in selection.rejected.values()]
-        plan.recommendations += _trigram(trigram, snapshot.catalog, plan)
+        room = None if settings.max_indexes is None else max(settings.max_indexes - len(selection.chosen), 0)
+        plan.recommendations += _trigram(trigram[:room], snapshot.catalog, plan)
+        plan.rejected += [Rejected(s, f"over budget: the {settings.max_indexes} indexes allowed are taken")
+                          for s in trigram[len(trigram) if room is None else room:]]
         plan.cost_before, plan.cost_after = selection.cost_before, selection.cost_after
         plan.explain_calls = whatif.explain_calls
     finally:
@@ -218,6 +222,21 @@ def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan) -> list[Recom
                           + ("available here: CREATE EXTENSION pg_trgm" if available
                              else "not available on this server (install postgresql-contrib)"))
     return result
+
+
+def _trigram_from_findings(findings: list[Finding], catalog: Catalog) -> list[IndexSpec]:
+    """leading-wildcard-like findings (the traces showed '%term%' patterns) as trigram indexes."""
+    specs = []
+    for f in findings:
+        column = (f.evidence or {}).get("column")
+        if f.rule == "leading-wildcard-like" and f.table and column and f.confidence == "high" \
+                and (f.evidence or {}).get("pg_trgm") != "unavailable":
+            specs.append(IndexSpec(f.table, [column], method="gin", opclass=TRGM))
+    return specs
+
+
+def _unique(specs: list[IndexSpec]) -> list[IndexSpec]:
+    return list({s.key(): s for s in specs}.values())
 
 
 def _shapes(snapshot: Snapshot) -> list[QueryShape]:

@@ -151,6 +151,9 @@ def _valid(move: Move, config: list[IndexSpec]) -> bool:
 def _score(ev: Evaluator, move: Move, config, limits: Limits, write_cost, used_bytes):
     """(score, net gain, reason it cannot be taken or "")."""
     after = [c for c in config if c is not move.replaces] + [move.add]
+    covered = _covered_by(move.add, [c for c in config if c is not move.replaces])
+    if covered:
+        return 0.0, 0.0, covered
     items = ev.relevant(move.add)
     gain, base = ev.delta(items, config, after)
     extra_bytes = ev.size(move.add) - (ev.size(move.replaces) if move.replaces else 0)
@@ -195,9 +198,11 @@ def _overlapping(spec: IndexSpec, config: list[IndexSpec]) -> str | None:
 
 
 def _covered_by(spec: IndexSpec, config: list[IndexSpec]) -> str | None:
+    """A chosen index whose leading keys are ``spec``'s (and whose columns hold its INCLUDEs)."""
     for c in config:
         if c.table == spec.table and c.method == spec.method and c.where == spec.where and \
-                c.columns[:len(spec.columns)] == spec.columns:
+                c.columns[:len(spec.columns)] == spec.columns and \
+                set(spec.include) <= set(c.columns) | set(c.include):
             from advisor.ddl import index_name
 
             return f"covered by {index_name(c)}, chosen instead"

@@ -1,7 +1,16 @@
 """Candidates from hand-built query shapes and catalog statistics (no server)."""
 
-from advisor.model import (Catalog, Column, ColumnStats, Index, OrderItem, Predicate, QueryShape,
-                           Table, TableAccess)
+from advisor.model import (
+    Catalog,
+    Column,
+    ColumnStats,
+    Index,
+    OrderItem,
+    Predicate,
+    QueryShape,
+    Table,
+    TableAccess,
+)
 from advisor.recommend.candidates import generate
 
 

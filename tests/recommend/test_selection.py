@@ -7,7 +7,7 @@ import pytest
 from advisor.analyze.shapes import extract_shapes
 from advisor.model import Analysis, Finding
 from advisor.recommend import RecommendSettings, recommend
-from advisor.recommend.plan import extend_attributes, workload
+from advisor.recommend.plan import workload
 from advisor.recommend.select import Evaluator, Limits, select
 from advisor.recommend.whatif import WhatIf
 

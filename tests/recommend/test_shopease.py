@@ -1,0 +1,69 @@
+"""On ShopEase (TEST_SCALE): an index for every planted missing-index problem, none for the
+low-selectivity filters or the tiny table, and the planted redundant/unused indexes dropped."""
+
+import pytest
+
+from app_under_test.planted import by_kind
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+
+@pytest.fixture(scope="module")
+def shopease_plan(pg, shopease_template):
+    import uuid
+
+    from advisor.analyze import analyze
+    from advisor.capture import capture
+    from advisor.recommend import RecommendSettings, recommend
+    from app_under_test.driver import run_workload
+
+    name = f"shoprec_{uuid.uuid4().hex[:8]}"
+    dsn = pg.create_database(name, template=shopease_template)
+    try:
+        import psycopg
+
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("SELECT pg_stat_statements_reset()")
+        run_workload(dsn, requests=400, concurrency=1)
+        snapshot = capture(dsn)
+        analysis = analyze(snapshot)
+        plan = recommend(dsn, snapshot, analysis, RecommendSettings(min_table_rows=200))
+        yield snapshot, plan
+    finally:
+        pg.drop_database(name)
+
+
+def _creates(plan):
+    return [r for r in plan.recommendations if r.action == "create"]
+
+
+def _matches(rec, plant) -> bool:
+    wanted = [tuple(c.replace(" gin_trgm_ops", "") for c in plant.columns)] + list(plant.acceptable)
+    return rec.table.endswith("." + plant.table) and (
+        tuple(rec.index.columns) in wanted or tuple(rec.index.columns[:1]) in [w[:1] for w in wanted])
+
+
+def test_every_planted_missing_index_is_served(shopease_plan):
+    _, plan = shopease_plan
+    creates = _creates(plan)
+    print("\n" + "\n".join(f"{r.ddl}  benefit={r.benefit:,.0f}" for r in creates))
+    missing = [p for p in by_kind("missing_index", "expression_index", "trigram_index", "partial_index")
+               if not any(_matches(r, p) for r in creates)]
+    assert not missing, [p.id for p in missing]
+
+
+def test_nothing_for_low_selectivity_filters_or_tiny_tables(shopease_plan):
+    _, plan = shopease_plan
+    for plant in by_kind("no_index_helps"):
+        assert not any(r.table.endswith("." + plant.table) and r.index.columns == list(plant.columns)
+                       for r in _creates(plan)), plant.id
+    for plant in by_kind("tiny_table"):
+        assert not any(r.table.endswith("." + plant.table) for r in _creates(plan)), plant.id
+
+
+def test_redundant_and_unused_indexes_dropped(shopease_plan):
+    _, plan = shopease_plan
+    dropped = {r.name for r in plan.recommendations if r.action == "drop"}
+    for plant in by_kind("redundant_index", "unused_index"):
+        name = plant.ideal.split()[-1]
+        assert name in dropped, plant.id
