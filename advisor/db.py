@@ -43,7 +43,7 @@ def _password_of(dsn: str) -> str | None:
         return None
 
 
-def _explain(exc: Exception, dsn: str) -> str:
+def _explain(exc: Exception, dsn: str, failed: str = "cannot connect to") -> str:
     """A one-line reason for a failed connection, with no password in it."""
     raw = str(exc).strip()
     text = raw.lower()
@@ -57,12 +57,14 @@ def _explain(exc: Exception, dsn: str) -> str:
         reason = "unknown host"
     elif "connection refused" in text or "no such file or directory" in text:
         reason = "connection refused: is PostgreSQL running there?"
+    elif "statement timeout" in text or "lock timeout" in text:
+        reason = raw.splitlines()[0]
     elif "timeout" in text or "timed out" in text:
         reason = "connection timed out"
     else:
         reason = raw.splitlines()[-1] if raw else type(exc).__name__
     secret = _password_of(dsn)
-    message = redact(f"cannot connect to {describe(dsn)}: {reason}")
+    message = redact(f"{failed} {describe(dsn)}: {reason}")
     return message.replace(secret, "***") if secret else message
 
 
@@ -113,7 +115,8 @@ def session(dsn: str, **kwargs) -> Iterator[psycopg.Connection]:
     try:
         yield conn
     except psycopg.OperationalError as exc:
-        raise AdvisorError(_explain(exc, dsn)) from None
+        failed = "lost the connection to" if conn.broken or conn.closed else "query failed on"
+        raise AdvisorError(_explain(exc, dsn, failed)) from None
     finally:
         try:
             conn.close()
