@@ -4,6 +4,9 @@
     'select * from users where id = ? and name in (?)'
     >>> fingerprint("SELECT * FROM users WHERE id = $1") == fingerprint("select *  from users where id=7")
     True
+    >>> normalize("SELECT * FROM t WHERE id IN ($1::BIGINT, $2::BIGINT, $3::BIGINT)")
+    'select * from t where id in (?)'
+
 
 Constants and ``$n`` parameters become ``?``, lists of them collapse to one, everything but
 quoted identifiers is lower-cased; comments and whitespace do not count. So a
@@ -24,7 +27,9 @@ _LITERALS = {
     TokenType.HEX_STRING, TokenType.BYTE_STRING, TokenType.HEREDOC_STRING,
     TokenType.RAW_STRING, TokenType.UNICODE_STRING, TokenType.PLACEHOLDER,
 }
-_LIST = re.compile(r"\(\s*\?(?:\s*,\s*\?)+\s*\)")
+_CAST = r"(?:::[a-z_][\w ]*?(?:\[\])?)?"
+_LIST = re.compile(rf"\(\s*\?{_CAST}(?:\s*,\s*\?{_CAST})+\s*\)")
+_IN_ONE = re.compile(rf"\bin \(\s*\?{_CAST}\s*\)")
 _ARRAY = re.compile(r"array\[\s*\?(?:\s*,\s*\?)*\s*\]")
 _tokenizer = Postgres().tokenizer_class()
 
@@ -56,7 +61,7 @@ def normalize(sql: str) -> str:
         else:
             out.append(tok.text.lower())
     text = _join(out)
-    text = _ARRAY.sub("array[?]", _LIST.sub("(?)", text))
+    text = _ARRAY.sub("array[?]", _IN_ONE.sub("in (?)", _LIST.sub("(?)", text)))
     return text
 
 
