@@ -20,8 +20,9 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from advisor.errors import AdvisorError
 from advisor.model import IndexSpec
-from advisor.recommend.whatif import UnsupportedIndex, WhatIf
+from advisor.recommend.whatif import WhatIf
 
 
 @dataclass
@@ -118,8 +119,8 @@ def select(ev: Evaluator, candidates: list[IndexSpec], limits: Limits,
             continue
         try:
             score, gain, why = _score(ev, move, config, limits, write_cost, used_bytes)
-        except UnsupportedIndex as exc:
-            rejected[move.add.key()] = (move.add, str(exc), 0.0)
+        except AdvisorError as exc:  # UnsupportedIndex, or a statement timing out
+            rejected[move.add.key()] = (move.add, f"not costed: {exc}", 0.0)
             continue
         if why:
             if move.replaces is None:

@@ -101,3 +101,15 @@ def test_write_heavy_table_pays_for_its_indexes(shop_dsn, shop_snapshot):
     assert any(r.index.table == "public.items" and r.index.columns == ["sku"]
                and r.reason.startswith("write cost") for r in plan.rejected)
     assert ("public.items", ("order_id",)) in created  # 800 calls x a seq scan still pays
+
+
+def test_unplannable_statement_is_noted_not_fatal(shop_dsn, shop_snapshot):
+    from dataclasses import replace
+
+    from advisor.model import Statement
+
+    broken = Statement("SELECT * FROM orders WHERE customer_id = $1 AND created_at > 'not a date'", calls=10)
+    snapshot = replace(shop_snapshot, statements=shop_snapshot.statements + [broken])
+    plan = recommend(shop_dsn, snapshot, Analysis(), RecommendSettings(max_indexes=2))
+    assert any(broken.fingerprint in n and "cannot EXPLAIN" in n for n in plan.notes)
+    assert len([r for r in plan.recommendations if r.action == "create"]) == 2
