@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-TALLY_DIR = Path(__file__).resolve().parents[2] / ".pytest_cache" / "reliability-tally"
+TALLY_ROOT = Path(__file__).resolve().parents[2] / ".pytest_cache" / "reliability-tally"
+# One folder per run (the xdist workers inherit the variable), so concurrent runs in the same
+# tree do not add up each other's tallies.
+TALLY_DIR = Path(os.environ.setdefault("RELIABILITY_TALLY_DIR", str(TALLY_ROOT / str(os.getpid()))))
 
 
 def pytest_configure(config):
@@ -22,6 +26,11 @@ def pytest_configure(config):
         TALLY_DIR.mkdir(parents=True, exist_ok=True)
         for old in TALLY_DIR.glob("*.jsonl"):
             old.unlink()
+
+
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput") and TALLY_DIR.exists():
+        shutil.rmtree(TALLY_DIR, ignore_errors=True)
 
 
 @pytest.fixture

@@ -87,24 +87,112 @@ def test_missing_snapshot_file(tmp_path, tally):
     assert clean_failure(done), done.stderr
 
 
-def test_newer_snapshot_says_upgrade(tmp_path):
+def test_newer_snapshot_says_upgrade(tmp_path, tally):
     path = tmp_path / "snap.json"
     path.write_text(SNAPSHOTS["newer format"])
     done = run_cli("analyze", "--snapshot", str(path))
-    assert "newer" in done.stderr and "upgrade" in done.stderr
+    ok = clean_failure(done) and "newer" in done.stderr and "upgrade" in done.stderr
+    tally("bad input", "snapshot from a newer format version says upgrade", ok)
+    assert ok, done.stderr
 
 
-def test_unreadable_log(tmp_path, tally):
-    snap = Path(__file__).resolve().parents[2] / "fixtures" / "snapshots" / "shopease.json"
-    if not snap.exists():
-        pytest.skip("no ShopEase snapshot fixture yet")
-    done = run_cli("analyze", "--snapshot", str(snap), "--log", str(tmp_path / "absent.log"),
-                   "--no-recommend")
-    tally("bad input", "unreadable log", clean_failure(done))
-    assert clean_failure(done), done.stderr
+def _small_snapshot(tmp_path: Path) -> Path:
+    from advisor.model import Snapshot, Statement
+
+    path = tmp_path / "small.json"
+    path.write_text(Snapshot(database="shop", statements=[
+        Statement("SELECT * FROM t WHERE a = $1", calls=3, total_time_ms=1.0)]).to_json())
+    return path
+
+
+LOGS = {
+    "absent log": None,
+    "log is a folder": "folder",
+    "binary log": b"\x00\xff\xfe" * 1000,
+    "not a server log": b"hello world\nthis is not a log\n",
+}
+
+
+@pytest.mark.parametrize("what", sorted(LOGS))
+def test_unreadable_log(what, tmp_path, tally):
+    log = tmp_path / "server.log"
+    if LOGS[what] == "folder":
+        log.mkdir()
+    elif LOGS[what] is not None:
+        log.write_bytes(LOGS[what])
+    done = run_cli("analyze", "--snapshot", str(_small_snapshot(tmp_path)), "--log", str(log),
+                   "--no-recommend", "--format", "json")
+    # a missing or unreadable log is an error; a readable file without log lines yields no traces
+    readable = what in ("binary log", "not a server log")
+    ok = (done.returncode == 0 and json.loads(done.stdout)["summary"]["traces"] == 0
+          if readable else clean_failure(done))
+    tally("bad input", f"log: {what}", ok)
+    assert ok, (done.returncode, done.stderr)
 
 
 def test_no_source_given(tally):
     done = run_cli("analyze")
     tally("bad input", "neither --dsn nor --snapshot", clean_failure(done))
     assert clean_failure(done), done.stderr
+
+
+def test_unsupported_server_version(tally):
+    """No PostgreSQL 12 here: the check capture runs on the server's version, directly."""
+    from advisor.capture.checks import check_server_version
+    from advisor.errors import AdvisorError
+
+    with pytest.raises(AdvisorError, match="12.17 is not supported: advisor needs 13") as caught:
+        check_server_version(120017, "12.17")
+    check_server_version(130000, "13.0")
+    check_server_version(150004, "15.4")
+    tally("bad input", "unsupported server version (12)", "\n" not in str(caught.value))
+
+
+@pytest.mark.parametrize("command", ["capture", "analyze"])
+def test_missing_pg_stat_statements_says_how_to_enable(command, fresh_db, tmp_path, tally):
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("DROP EXTENSION pg_stat_statements")
+    args = ["--out", str(tmp_path / "s.json")] if command == "capture" else []
+    done = run_cli(command, "--dsn", fresh_db, *args)
+    ok = clean_failure(done) and "CREATE EXTENSION pg_stat_statements" in done.stderr
+    tally("bad input", f"{command}: pg_stat_statements not created", ok)
+    assert ok, done.stderr
+
+
+def _table_with_workload(dsn: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE events (id int PRIMARY KEY, kind int, note text)")
+        conn.execute("INSERT INTO events SELECT g, g % 500, 'n' || g FROM generate_series(1, 20000) g")
+        conn.execute("ANALYZE events")
+        conn.execute("SELECT pg_stat_statements_reset()")
+        for kind in range(30):
+            conn.execute("SELECT id, note FROM events WHERE kind = %s", (kind,))
+
+
+def test_missing_hypopg_degrades_with_a_note(fresh_db, tally):
+    _table_with_workload(fresh_db)
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("DROP EXTENSION hypopg")
+    done = run_cli("analyze", "--dsn", fresh_db, "--format", "json")
+    plan = json.loads(done.stdout)["plan"] if done.returncode == 0 else {}
+    notes = " ".join(plan.get("notes", []))
+    ok = (done.returncode == 0 and "HypoPG is not installed" in notes
+          and "CREATE EXTENSION hypopg" in notes
+          and any("HypoPG missing" in r["reason"] for r in plan.get("rejected", [])))
+    tally("bad input", "HypoPG missing: recommend degrades with a note", ok)
+    assert ok, (done.stderr, plan)
+
+
+def test_empty_workload(fresh_db, tmp_path, tally):
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_statements_reset()")
+    done = run_cli("analyze", "--dsn", fresh_db)
+    ok = clean_failure(done) and "empty workload" in done.stderr
+    empty = tmp_path / "empty.sql"
+    empty.write_text("-- nothing here\n")
+    from_file = run_cli("analyze", "--queries", str(empty))
+    ok_file = clean_failure(from_file)
+    tally("bad input", "empty workload (pg_stat_statements)", ok)
+    tally("bad input", "empty workload (SQL file)", ok_file)
+    assert ok, done.stderr
+    assert ok_file, from_file.stderr
