@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from urllib.parse import quote, urlsplit, urlunsplit
 from collections.abc import Iterator
 
 import psycopg
@@ -79,6 +80,22 @@ def describe(dsn: str) -> str:
     user = parts.get("user")
     db = parts.get("dbname") or user or ""
     return f"{user + '@' if user else ''}{host}:{port}/{db}"
+
+
+def with_dbname(dsn: str, dbname: str) -> str:
+    """``dsn`` pointing at another database, in the same form (URL or key=value).
+
+    >>> with_dbname("postgresql://app:pw@db:5432/shop?sslmode=require", "scratch")
+    'postgresql://app:pw@db:5432/scratch?sslmode=require'
+    >>> with_dbname("host=db dbname=shop", "scratch")
+    'dbname=scratch host=db'
+    """
+    if re.match(r"^postgres(ql)?://", dsn):
+        parts = urlsplit(dsn)
+        return urlunsplit(parts._replace(path="/" + quote(dbname, safe="")))
+    params = conninfo.conninfo_to_dict(dsn)
+    params["dbname"] = dbname
+    return conninfo.make_conninfo(**params)
 
 
 def validate_dsn(dsn: str) -> None:

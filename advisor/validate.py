@@ -29,6 +29,7 @@ from pathlib import Path
 import psycopg
 from psycopg import conninfo, sql
 
+from advisor.db import with_dbname
 from advisor.errors import AdvisorError
 from advisor.fingerprint import fingerprint
 from advisor.model import Plan
@@ -100,8 +101,7 @@ def workload_from_option(value: str, *, requests: int, concurrency: int) -> Shop
 def _admin_dsn(dsn: str) -> tuple[str, str]:
     params = conninfo.conninfo_to_dict(dsn)
     source = params.get("dbname") or params.get("user") or "postgres"
-    params["dbname"] = "postgres"
-    return conninfo.make_conninfo(**params), source
+    return with_dbname(dsn, "postgres"), source
 
 
 @contextmanager
@@ -121,10 +121,8 @@ def scratch_copy(dsn: str) -> Iterator[str]:
         raise AdvisorError("cannot create a scratch copy: the role lacks CREATEDB") from None
     except psycopg.Error as exc:
         raise AdvisorError(f"cannot create a scratch copy: {str(exc).strip().splitlines()[0]}") from None
-    params = conninfo.conninfo_to_dict(dsn)
-    params["dbname"] = name
     try:
-        yield conninfo.make_conninfo(**params)
+        yield with_dbname(dsn, name)
     finally:
         with psycopg.connect(admin, autocommit=True, application_name="advisor") as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
