@@ -39,10 +39,17 @@ def _from_traces(ctx) -> Iterable[Finding]:
     for trace_ in ctx.snapshot.traces:
         for repeated in _repeats(trace_, ctx.threshold("min_repeats")):
             parent, child, events = repeated
-            groups.setdefault((trace_.label, parent.fingerprint, child.fingerprint), []).append(
+            groups.setdefault((parent.fingerprint, child.fingerprint), []).append(
                 (trace_, parent, events))
-    for (label, _parent_fp, child_fp), hits in groups.items():
-        yield _trace_finding(ctx, label, child_fp, hits)
+    for (_parent_fp, child_fp), hits in groups.items():
+        yield _trace_finding(ctx, child_fp, hits)
+
+
+def _best_source(hits: list) -> tuple[list, list[str]]:
+    """The same pattern seen by the app hook and in the server log is one finding: the app's
+    traces carry endpoint labels and call sites, so they speak for it."""
+    sources = sorted({t.source for t, _, _ in hits})
+    return [h for h in hits if h[0].source == "app"] or hits, sources
 
 
 def _repeats(trace_: Trace, min_repeats: int) -> Iterable[tuple[TraceEvent, TraceEvent, list[TraceEvent]]]:
@@ -67,7 +74,10 @@ def _differing(events: list[TraceEvent]) -> bool:
     return len(keys) > 1 or not known
 
 
-def _trace_finding(ctx, label: str | None, child_fp: str, hits: list) -> Finding:
+def _trace_finding(ctx, child_fp: str, hits: list) -> Finding:
+    hits, sources = _best_source(hits)
+    labels = Counter(t.label for t, _, _ in hits if t.label)
+    label = labels.most_common(1)[0][0] if labels else None
     counts = [len(events) for _, _, events in hits]
     times = [sum(e.duration_ms for e in events) for _, _, events in hits]
     _, parent, events = max(hits, key=lambda h: len(h[2]))
@@ -89,7 +99,8 @@ def _trace_finding(ctx, label: str | None, child_fp: str, hits: list) -> Finding
                   "max_count_per_request": max(counts), "requests": len(hits),
                   "time_per_request_ms": round(statistics.median(times), 3),
                   "total_time_ms": round(sum(times), 3), "call_site": site,
-                  "kind": "write" if writes else "read"})
+                  "kind": "write" if writes else "read", "endpoints": sorted(labels),
+                  "seen_in": sources})
 
 
 def _is_write(ctx, sql: str) -> bool:
