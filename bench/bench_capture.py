@@ -30,9 +30,7 @@ def run(ctx) -> SectionResult:
         notes.append(_build_schema(dsn))
         for size in sizes:
             held = _fill(dsn, size)
-            snapshots = []
-            samples = repeat(lambda: snapshots.append(capture(dsn, top=top)), ctx.repeats())
-            snap = snapshots[-1]
+            samples, snap = _measure(capture, dsn, top, ctx.repeats())
             planned = sum(1 for s in snap.statements if s.plan is not None)
             median = summarize(samples).median
             rows.append({
@@ -47,6 +45,12 @@ def run(ctx) -> SectionResult:
     notes.append(f"statements: bench.synthetic.generate(N, seed=0), each executed once "
                  f"(pg_stat_statements.max = 10000); capture(dsn, top={top}).")
     return SectionResult("capture", "", rows=rows, notes=notes)
+
+
+def _measure(capture, dsn: str, top: int, times: int):
+    snapshots = []
+    samples = repeat(lambda: snapshots.append(capture(dsn, top=top)), times)
+    return samples, snapshots[-1]
 
 
 def _build_schema(dsn: str) -> str:

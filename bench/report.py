@@ -49,6 +49,8 @@ def format_duration(seconds: float) -> str:
 
 def format_timing(samples: Sequence[float]) -> str:
     s = summarize(samples)
+    if s.n == 1:
+        return f"{format_duration(s.median)} (n=1)"
     low, high = format_duration(s.min).split()[0], format_duration(s.max).split()[0]
     if _unit(s.min) != _unit(s.median) or _unit(s.max) != _unit(s.median):
         low, high = format_duration(s.min), format_duration(s.max)
@@ -57,6 +59,8 @@ def format_timing(samples: Sequence[float]) -> str:
 
 def format_ratio(samples: Sequence[float]) -> str:
     s = summarize(samples)
+    if s.n == 1:
+        return f"{s.median:.2f}× (n=1)"
     return f"{s.median:.2f}× ({s.min:.2f}–{s.max:.2f}, n={s.n})"
 
 
