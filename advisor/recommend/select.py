@@ -104,21 +104,39 @@ class Evaluator:
 def select(ev: Evaluator, candidates: list[IndexSpec], limits: Limits,
            write_cost: Callable[[IndexSpec], float] = lambda s: 0.0,
            extend_attrs: dict[str, list[str]] | None = None) -> Selection:
-    """Greedy selection within ``limits``; every candidate not chosen gets a reason."""
-    config: list[IndexSpec] = []
-    used_bytes = 0
+    """Greedy selection within ``limits``; every candidate not chosen gets a reason.
+
+    Under a size budget two greedy runs are made - by benefit per byte and by benefit - and the
+    cheaper workload wins (the knapsack guard: per byte alone can fill the budget with small
+    indexes and leave out the one large index that pays most)."""
+    runs = [True, False] if limits.max_bytes is not None else [False]
+    results = [_greedy(ev, candidates, limits, write_cost, extend_attrs, per_byte) for per_byte in runs]
+    return min(results, key=lambda r: r.cost_after)
+
+
+def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_cost,
+            extend_attrs: dict[str, list[str]] | None, per_byte: bool,
+            start: list[IndexSpec] | None = None, benefits: dict | None = None) -> Selection:
+    config: list[IndexSpec] = list(start or [])
+    used_bytes = sum(ev.size(c) for c in config)
     rejected: dict[tuple, tuple[IndexSpec, str, float]] = {}
-    benefits: dict[tuple, float] = {}
+    benefits = dict(benefits or {})
     counter = itertools.count()
     heap: list[tuple[float, int, Move]] = []
     for spec in candidates:
         heapq.heappush(heap, (-float("inf"), next(counter), Move(spec)))
+    for spec in config:
+        for wider in _widenings(spec, extend_attrs or {}, limits.max_width):
+            heapq.heappush(heap, (-float("inf"), next(counter), Move(wider, spec)))
     while heap:
         _, _, move = heapq.heappop(heap)
         if not _valid(move, config):
             continue
+        if move.replaces is None:  # a wider version of a chosen index replaces it, never joins it
+            narrower = next((c for c in config if _covered_by(c, [move.add])), None)
+            move = Move(move.add, narrower) if narrower else move
         try:
-            score, gain, why = _score(ev, move, config, limits, write_cost, used_bytes)
+            score, gain, why = _score(ev, move, config, limits, write_cost, used_bytes, per_byte)
         except AdvisorError as exc:  # UnsupportedIndex, or a statement timing out
             rejected[move.add.key()] = (move.add, f"not costed: {exc}", 0.0)
             continue
@@ -149,7 +167,7 @@ def _valid(move: Move, config: list[IndexSpec]) -> bool:
     return move.replaces is None or move.replaces.key() in keys
 
 
-def _score(ev: Evaluator, move: Move, config, limits: Limits, write_cost, used_bytes):
+def _score(ev: Evaluator, move: Move, config, limits: Limits, write_cost, used_bytes, per_byte):
     """(score, net gain, reason it cannot be taken or "")."""
     after = [c for c in config if c is not move.replaces] + [move.add]
     covered = _covered_by(move.add, [c for c in config if c is not move.replaces])
@@ -175,7 +193,7 @@ def _score(ev: Evaluator, move: Move, config, limits: Limits, write_cost, used_b
     if limits.max_bytes is not None and used_bytes + extra_bytes > limits.max_bytes:
         return 0.0, net, (f"over budget: needs {extra_bytes / 1048576:,.1f} MB, "
                           f"{(limits.max_bytes - used_bytes) / 1048576:,.1f} MB left")
-    score = net / max(extra_bytes, 8192) if limits.max_bytes is not None else net
+    score = net / max(extra_bytes, 8192) if per_byte else net
     return score, net, ""
 
 
