@@ -32,12 +32,25 @@ _LIST = re.compile(rf"\(\s*\?{_CAST}(?:\s*,\s*\?{_CAST})+\s*\)")
 _IN_ONE = re.compile(rf"\bin \(\s*\?{_CAST}\s*\)")
 _ARRAY = re.compile(r"array\[\s*\?(?:\s*,\s*\?)*\s*\]")
 _tokenizer = Postgres().tokenizer_class()
+_PARAM_AFTER_PUNCT = re.compile(r"(?<=[^\s\w$'\"])\$(\d)")
+
+
+def separate_parameters(sql: str) -> str:
+    """``($1,$2)`` -> ``( $1, $2)``: sqlglot's tokenizer reads ``$1,$`` as a dollar-quote tag.
+
+        >>> separate_parameters("IN ($1,$2::int,$3)")
+        'IN ( $1, $2::int, $3)'
+    """
+    return _PARAM_AFTER_PUNCT.sub(r" $\1", sql) if "$" in sql else sql
+MAX_TOKENIZED_CHARS = 200_000  # longer text is normalised by regular expressions (seconds saved)
 
 
 def normalize(sql: str) -> str:
     """The canonical text of a statement: what its fingerprint is taken from."""
+    if len(sql) > MAX_TOKENIZED_CHARS:
+        return _normalize_roughly(sql)
     try:
-        tokens = _tokenizer.tokenize(sql)
+        tokens = _tokenizer.tokenize(separate_parameters(sql))
     except (TokenError, ValueError, IndexError):
         return _normalize_roughly(sql)
     out: list[str] = []

@@ -19,8 +19,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 
-# sqlglot reads "$1,$2" as the start of a dollar-quoted string; PostgreSQL does not.
-_PARAM_AFTER_COMMA = re.compile(r"(?<=[^\s\w$'\"])\$(\d)")
+from advisor.fingerprint import separate_parameters
+
 _QUERY_START = re.compile(r"^\s*(\(\s*)*(select|with|insert|update|delete|values|table)\b", re.I)
 _LEADING_COMMENTS = re.compile(r"^\s*(?:--[^\n]*(?:\n|$)\s*|/\*.*?\*/\s*)*", re.S)
 _FIRST_WORD = re.compile(r"^\s*([a-z]+)", re.I)
@@ -38,6 +38,11 @@ UTILITY = (
 )
 
 
+# Parsing time grows with the text (and sqlglot's scopes with the depth of the tree): a longer
+# statement is recorded as unparsed rather than stalling the analysis.
+MAX_PARSE_CHARS = 200_000
+
+
 class Unparseable(Exception):
     """The statement cannot be read; ``str(exc)`` says why in one line."""
 
@@ -53,6 +58,9 @@ logging.getLogger("sqlglot").addFilter(_DropCommandFallback())
 @lru_cache(maxsize=20_000)
 def parse(sql: str) -> exp.Expression:
     """The statement's syntax tree (shared: do not modify it)."""
+    if len(sql) > MAX_PARSE_CHARS:
+        raise Unparseable(f"too long to analyse ({len(sql) // 1000} kB; the limit is "
+                          f"{MAX_PARSE_CHARS // 1000} kB)")
     head = _LEADING_COMMENTS.sub("", sql)
     first = _FIRST_WORD.match(head)
     word = first.group(1).lower() if first else ""
@@ -72,15 +80,6 @@ def parse(sql: str) -> exp.Expression:
     if not isinstance(tree, (exp.Query, exp.DML, exp.Values, exp.Merge) + UTILITY):
         raise Unparseable(f"not a statement (read as {tree.key})")
     return tree
-
-
-def separate_parameters(sql: str) -> str:
-    """``($1,$2)`` -> ``($1, $2)``: sqlglot's tokenizer reads ``$1,$`` as a dollar-quote tag.
-
-        >>> separate_parameters("IN ($1,$2::int,$3)")
-        'IN ( $1, $2::int, $3)'
-    """
-    return _PARAM_AFTER_COMMA.sub(r" $\1", sql) if "$" in sql else sql
 
 
 def _parse(sql: str) -> exp.Expression | None:
