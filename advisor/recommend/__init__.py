@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields, is_dataclass
 
 from advisor.errors import AdvisorError
 from advisor.model import Analysis, Plan, Snapshot
@@ -41,13 +41,26 @@ class RecommendSettings:
 
     @classmethod
     def from_config(cls, config) -> RecommendSettings:
-        section = (config or {}).get("recommend", {}) if isinstance(config, dict) else \
-            getattr(config, "recommend", None) or {}
-        known = {f.name for f in fields(cls)}
-        values = {k.replace("-", "_"): v for k, v in dict(section).items()}
+        """From ``advisor.config.Config`` (its ``recommend`` table) or a plain dict of it.
+
+        ``write_overhead`` there weighs the maintenance charge: it multiplies
+        ``write_overhead_factor``."""
+        section = getattr(config, "recommend", None)
+        if section is None and isinstance(config, dict):
+            section = config.get("recommend", {})
+        if section is not None and is_dataclass(section):
+            section = asdict(section)
+        values = {k.replace("-", "_"): v for k, v in dict(section or {}).items() if v is not None}
+        settings = cls()
         if "max_index_size" in values:
-            values["max_index_size_bytes"] = parse_size(str(values.pop("max_index_size")))
-        return cls(**{k: v for k, v in values.items() if k in known})
+            settings.max_index_size_bytes = parse_size(str(values.pop("max_index_size")))
+        if "write_overhead" in values:
+            settings.write_overhead_factor *= float(values.pop("write_overhead"))
+        known = {f.name for f in fields(cls)}
+        for name, value in values.items():
+            if name in known:
+                setattr(settings, name, value)
+        return settings
 
 
 def parse_size(text: str) -> int:

@@ -1,0 +1,28 @@
+"""Settings: sizes, and the [tool.advisor.recommend] table."""
+
+import pytest
+
+from advisor.config import config_from_dict
+from advisor.errors import AdvisorError
+from advisor.recommend import RecommendSettings, parse_size
+
+
+@pytest.mark.parametrize("text,expected", [("500MB", 500 * 2**20), ("1.5 GB", int(1.5 * 2**30)),
+                                           ("64kB", 65536), ("8192", 8192), ("2g", 2 * 2**30)])
+def test_parse_size(text, expected):
+    assert parse_size(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "MB", "12 parsecs", "-5MB"])
+def test_parse_size_rejects(text):
+    with pytest.raises(AdvisorError, match="not a size"):
+        parse_size(text)
+
+
+def test_from_config():
+    config = config_from_dict({"recommend": {"max_index_size": "1GB", "max_indexes": 3,
+                                             "write_overhead": 0.5, "min_improvement": 0.2}})
+    settings = RecommendSettings.from_config(config)
+    assert (settings.max_index_size_bytes, settings.max_indexes, settings.min_improvement) == (2**30, 3, 0.2)
+    assert settings.write_overhead_factor == RecommendSettings().write_overhead_factor * 0.5
+    assert RecommendSettings.from_config(None) == RecommendSettings()
