@@ -113,3 +113,23 @@ def test_unplannable_statement_is_noted_not_fatal(shop_dsn, shop_snapshot):
     plan = recommend(shop_dsn, snapshot, Analysis(), RecommendSettings(max_indexes=2))
     assert any(broken.fingerprint in n and "cannot EXPLAIN" in n for n in plan.notes)
     assert len([r for r in plan.recommendations if r.action == "create"]) == 2
+
+
+def test_without_hypopg_the_plan_says_what_is_lost_and_how_to_install(pg, shop_snapshot):
+    import uuid
+
+    import psycopg
+
+    name = f"nohypo_{uuid.uuid4().hex[:8]}"
+    dsn = pg.create_database(name)
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("DROP EXTENSION hypopg")
+        drop = Finding("unused-index", "low", "u", table="public.orders",
+                       evidence={"index": "public.ix_old", "idx_scan": 0})
+        plan = recommend(dsn, shop_snapshot, Analysis(findings=[drop]))
+        assert any("HypoPG is not installed" in n and "CREATE EXTENSION hypopg" in n for n in plan.notes)
+        assert [r.action for r in plan.recommendations] == ["drop"]
+        assert plan.rejected and all(r.reason == "not costed: HypoPG missing" for r in plan.rejected)
+    finally:
+        pg.drop_database(name)
