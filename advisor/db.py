@@ -13,9 +13,9 @@ problems become one-line ``AdvisorError``s; the password in a DSN never appears 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import quote, urlsplit, urlunsplit
-from collections.abc import Iterator
 
 import psycopg
 from psycopg import conninfo

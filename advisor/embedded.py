@@ -206,7 +206,7 @@ class EmbeddedPostgres:
             self._server.stop()
             self._server = None
 
-    def __enter__(self) -> "EmbeddedPostgres":
+    def __enter__(self) -> EmbeddedPostgres:
         return self
 
     def __exit__(self, *exc) -> None:
