@@ -45,13 +45,11 @@ def run_demo(settings: DemoSettings, step: Callable[[str], None] = lambda s: Non
         step("writing migrations")
         migrations = _migrations_dir(settings.out_dir)
         revisions = pipeline.write_migrations(analysis, migrations)
-        step("validating on a scratch copy (before / after)")
+        step("validating on a scratch copy: before, after the indexes, and with eager loading")
         validation = _validate(dsn, migrations, analysis, settings, step)
-        step("measuring the eager-loading fix of the N+1 endpoints")
-        eager = _eager_gain(dsn, migrations, settings)
-        validation["eager_loading"] = eager
         report = pipeline.write_report(analysis, settings.out_dir / "advisor-report.html", validation)
-    summary = _summary(rows, analysis, revisions, validation, eager, report, settings)
+        _write_json(settings.out_dir / "analysis.json", analysis.to_dict())
+    summary = _summary(rows, analysis, revisions, validation, report, settings)
     _write_json(settings.out_dir / "summary.json", summary)
     return summary
 
@@ -118,23 +116,13 @@ def _migrations_dir(out_dir: Path) -> Path:
 def _validate(dsn: str, migrations: Path, analysis: Analysis, settings: DemoSettings, step) -> dict:
     from advisor.validate import ShopeaseWorkload, validate
 
-    workload = ShopeaseWorkload(requests=settings.requests, concurrency=settings.concurrency)
-    return validate(dsn, migrations, workload, plan=analysis.plan,
-                    repetitions=settings.repetitions, on_step=step)
-
-
-def _eager_gain(dsn: str, migrations: Path, settings: DemoSettings) -> dict:
-    """Lazy vs eager loading on the migrated database: queries per request and p95."""
-    from advisor.validate import apply_migrations
-    from app_under_test.driver import run_workload
-
-    apply_migrations(dsn, migrations)
-    runs = {}
-    for eager in (False, True):
-        result = run_workload(dsn, requests=settings.requests, concurrency=settings.concurrency,
-                              eager=eager, warmup=20).to_dict()
-        runs["eager" if eager else "lazy"] = result
-    return runs
+    lazy = ShopeaseWorkload(requests=settings.requests, concurrency=settings.concurrency)
+    eager = ShopeaseWorkload(requests=settings.requests, concurrency=settings.concurrency, eager=True)
+    result = validate(dsn, migrations, lazy, plan=analysis.plan, repetitions=settings.repetitions,
+                      also_after={"eager": eager}, on_step=step)
+    after = {row["endpoint"]: row["after"] for row in result["endpoints"]}
+    result["eager_loading"] = {"lazy": after, "eager": result["variants"]["eager"]}
+    return result
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -143,7 +131,7 @@ def _write_json(path: Path, data: dict) -> None:
     tmp.replace(path)
 
 
-def _summary(rows, analysis, revisions, validation, eager, report, settings) -> dict:
+def _summary(rows, analysis, revisions, validation, report, settings) -> dict:
     plan = analysis.plan
     n_plus_one = [f for f in analysis.findings if f.rule == N_PLUS_ONE]
     return {
@@ -156,10 +144,8 @@ def _summary(rows, analysis, revisions, validation, eager, report, settings) -> 
         "recommendations": validation.get("recommendations", []),
         "n_plus_one": [{"message": f.message, "statements": f.statements, "evidence": f.evidence}
                        for f in n_plus_one],
-        "eager_loading": {
-            mode: {name: {k: e.get(k) for k in ("mean_queries", "p95_ms", "rps")}
-                   for name, e in run.get("endpoints", {}).items()}
-            for mode, run in eager.items()},
+        "eager_loading": validation["eager_loading"],
         "migrations": [str(p) for p in revisions],
         "report": str(report),
+        "summary_path": str(settings.out_dir / "summary.json"),
     }

@@ -313,16 +313,26 @@ def apply_migrations(dsn: str, directory: Path) -> None:
 
 def validate(dsn: str, migrations: Path, workload, *, plan: Plan | None = None,
              repetitions: int = 3, in_place: bool = False,
+             also_after: dict | None = None,
              on_step: Callable[[str], None] | None = None) -> dict:
-    """Run ``workload`` before and after applying ``migrations``; the comparison document."""
+    """Run ``workload`` before and after applying ``migrations``; the comparison document.
+
+    ``also_after`` names other workloads (e.g. the app with an N+1 fix switched on) measured the
+    same way after the migrations; their per-endpoint medians land in ``result["variants"]``.
+    """
     tick = on_step or (lambda _step: None)
     target = _in_place(dsn) if in_place else scratch_copy(dsn)
+    variants = {}
     with target as where:
         before = _phase(where, workload, repetitions, lambda s: tick(f"before: {s}"))
         tick("applying migrations")
         apply_migrations(where, migrations)
         after = _phase(where, workload, repetitions, lambda s: tick(f"after: {s}"))
+        for name, other in (also_after or {}).items():
+            runs = _phase(where, other, repetitions, lambda s, n=name: tick(f"after, {n}: {s}"))
+            variants[name] = _median_endpoints(runs["runs"])
     result = compare(before, after, plan)
+    result["variants"] = variants
     result.update({"workload": workload.name, "repetitions": repetitions,
                    "scratch_copy": not in_place})
     return result

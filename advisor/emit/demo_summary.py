@@ -5,29 +5,40 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from advisor.emit.validation import endpoints_table, recommendations_table
+from advisor.emit.validation import recommendations_table
 
 
 def _fmt(value, digits: int = 1) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
-def eager_table(summary: dict) -> Table:
-    table = Table(title="N+1 endpoints: lazy -> eager loading (after the indexes)")
-    for col in ("endpoint", "queries/request", "p95 ms", "RPS"):
-        table.add_column(col)
-    lazy, eager = summary["eager_loading"].get("lazy", {}), summary["eager_loading"].get("eager", {})
-    for name in sorted(lazy):
-        a, b = lazy[name], eager.get(name, {})
-        table.add_row(name,
-                      f"{_fmt(a.get('mean_queries'))} -> {_fmt(b.get('mean_queries'))}",
-                      f"{_fmt(a.get('p95_ms'))} -> {_fmt(b.get('p95_ms'))}",
-                      f"{_fmt(a.get('rps'))} -> {_fmt(b.get('rps'))}")
+def _x(before, after) -> str:
+    return "-" if not before or not after else f"{before / after:,.1f}x"
+
+
+def stages_table(summary: dict) -> Table:
+    """Per endpoint: before -> with the indexes -> with the indexes and eager loading."""
+    table = Table(title="ShopEase per endpoint: before -> indexes -> indexes + eager loading "
+                        "(medians)")
+    for col in ("endpoint", "p95 ms", "p95 gain (indexes)", "RPS", "queries/request"):
+        table.add_column(col, justify="left" if col == "endpoint" else "right")
+    eager = summary.get("eager_loading", {}).get("eager", {})
+    rows = list(summary.get("endpoints", []))
+    if summary.get("overall"):
+        rows.append({"endpoint": "overall", **summary["overall"]})
+    for row in rows:
+        b, a, e = row["before"], row["after"], eager.get(row["endpoint"], {})
+        table.add_row(
+            row["endpoint"],
+            f"{_fmt(b.get('p95_ms'))} -> {_fmt(a.get('p95_ms'))} -> {_fmt(e.get('p95_ms'))}",
+            _x(b.get("p95_ms"), a.get("p95_ms")),
+            f"{_fmt(b.get('rps'))} -> {_fmt(a.get('rps'))} -> {_fmt(e.get('rps'))}",
+            f"{_fmt(b.get('mean_queries'))} -> {_fmt(e.get('mean_queries'))}")
     return table
 
 
 def print_summary(console: Console, summary: dict) -> None:
-    console.print(endpoints_table(summary))
+    console.print(stages_table(summary))
     if summary.get("recommendations"):
         console.print(recommendations_table(summary))
     console.print(f"indexes created: {', '.join(summary['indexes_created']) or 'none'}")
@@ -36,6 +47,4 @@ def print_summary(console: Console, summary: dict) -> None:
     console.print(f"N+1 findings: {len(summary['n_plus_one'])}")
     for finding in summary["n_plus_one"]:
         console.print(f"  - {finding['message']}")
-    if summary.get("eager_loading"):
-        console.print(eager_table(summary))
-    console.print(f"report: {summary['report']}   summary: {summary['report'].rsplit('/', 1)[0]}/summary.json")
+    console.print(f"report: {summary['report']}   figures: {summary['summary_path']}")
