@@ -280,16 +280,20 @@ def _judge(plan: Plan | None, statements: list[dict], index_scans: dict[str, int
         scans = index_scans.get(rec.name, 0)
         measured = _ratio(before, after)
         helps = scans > 0 and (measured is None or measured >= MIN_HELPFUL_SPEEDUP)
+        slower = [s["statement"] for s in served if (s["speedup"] or 1) < 1 / MIN_HELPFUL_SPEEDUP]
         if scans == 0:
             verdict = "not used by any plan during the workload"
         elif not helps:
             verdict = f"used, but its statements got only {measured:.2f}x faster"
+        elif slower:
+            verdict = (f"helps overall ({measured:.1f}x), but {len(slower)} statement(s) it was "
+                       f"meant to serve got slower: {', '.join(slower)}")
         else:
             verdict = "helps"
         verdicts.append({"name": rec.name, "table": rec.table, "idx_scan": scans,
                          "estimated_speedup": _ratio(est_before, est_after),
                          "measured_speedup": measured, "statements_measured": len(served),
-                         "helps": helps, "verdict": verdict})
+                         "slower_statements": slower, "helps": helps, "verdict": verdict})
     return verdicts
 
 

@@ -62,7 +62,8 @@ def recommendations_table(result: dict) -> Table:
     for rec in result.get("recommendations", []):
         table.add_row(rec["name"], str(rec["idx_scan"]), _x(rec["estimated_speedup"]),
                       _x(rec["measured_speedup"]),
-                      rec["verdict"] if rec["helps"] else f"[yellow]{rec['verdict']}[/]")
+                      rec["verdict"] if rec["helps"] and not rec.get("slower_statements")
+                      else f"[yellow]{rec['verdict']}[/]")
     return table
 
 

@@ -25,6 +25,7 @@ from advisor.model import (
 )
 from advisor.recommend import RecommendSettings
 from advisor.recommend.candidates import TRGM, attributes, generate
+from advisor.recommend.samples import bind, typical_parameters
 from advisor.recommend.select import Evaluator, Item, Limits, Selection, select
 from advisor.recommend.whatif import HYPOPG_MISSING, UnsupportedIndex, WhatIf
 
@@ -58,7 +59,8 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
         if whatif.real:
             plan.notes.append("HypoPG missing: costed with real indexes built inside transactions "
                               "that were rolled back (allow_real_indexes; use a scratch copy only)")
-        items = _plannable(whatif, items, plan.notes)
+        generic = {s.fingerprint: s.query for s in snapshot.statements}
+        items = _plannable(whatif, items, plan.notes, generic)
         progress(f"pricing {len(candidates)} candidates over {len(items)} statements")
         evaluator = Evaluator(whatif, items)
         trigram = _unique([c for c in candidates if c.opclass == TRGM]
@@ -81,7 +83,8 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
     return plan
 
 
-def _plannable(whatif: WhatIf, items: list[Item], notes: list[str]) -> list[Item]:
+def _plannable(whatif: WhatIf, items: list[Item], notes: list[str],
+               generic: dict[str, str]) -> list[Item]:
     """The items the what-if session can EXPLAIN; each other one is left out with a note (e.g. a
     SELECT-only role may not EXPLAIN an UPDATE: EXPLAIN checks the statement's privileges)."""
     import psycopg
@@ -89,7 +92,7 @@ def _plannable(whatif: WhatIf, items: list[Item], notes: list[str]) -> list[Item
     kept = []
     for item in items:
         try:
-            whatif.cost(item.sql, [], item.tables, key=item.key)
+            _cost_or_generic(whatif, item, generic)
         except (AdvisorError, psycopg.Error) as exc:
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             notes.append(f"{item.key} left out of the what-if costing: cannot EXPLAIN it here ({reason})")
@@ -98,11 +101,25 @@ def _plannable(whatif: WhatIf, items: list[Item], notes: list[str]) -> list[Item
     return kept
 
 
+def _cost_or_generic(whatif: WhatIf, item: Item, generic: dict[str, str]) -> None:
+    """Price ``item`` once; when its traced values do not plan, fall back to the generic plan."""
+    import psycopg
+
+    try:
+        whatif.cost(item.sql, [], item.tables, key=item.key)
+    except (AdvisorError, psycopg.Error):
+        if item.sql == generic.get(item.key, item.sql):
+            raise
+        item.sql = generic[item.key]
+        whatif.cost(item.sql, [], item.tables, key=item.key)
+
+
 def workload(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings):
     """(statements as selection items, the unique candidates of them all)."""
     by_fp = generate(shapes, snapshot.catalog, max_width=settings.max_width,
                      min_table_rows=settings.min_table_rows)
     shape_of = {s.fingerprint: s for s in shapes}
+    typical = typical_parameters(snapshot.traces)
     items: list[Item] = []
     unique: dict[tuple, IndexSpec] = {}
     for statement in snapshot.statements:
@@ -115,8 +132,10 @@ def workload(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSe
             table = snapshot.catalog.table(access.table)
             if table is not None:
                 attrs.setdefault(access.table, set()).update(attributes(access, table).all())
-        items.append(Item(statement.fingerprint, statement.query, statement.workload_weight,
-                          frozenset(attrs), attrs))
+        bound = bind(statement.query, typical[statement.fingerprint]) \
+            if statement.fingerprint in typical else None
+        items.append(Item(statement.fingerprint, bound or statement.query,
+                          statement.workload_weight, frozenset(attrs), attrs))
         for spec in by_fp[statement.fingerprint]:
             unique.setdefault(spec.key(), spec)
     return items, list(unique.values())
