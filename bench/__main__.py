@@ -42,10 +42,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {section.name}: {result.status} ({result.seconds:.1f} s)"
               + (f": {result.reason}" if result.reason else ""), file=sys.stderr, flush=True)
         results.append(result)
+    total = sum(r.seconds for r in results)
     output = args.output or (QUICK_DOC if args.quick else DOC)
     output.parent.mkdir(parents=True, exist_ok=True)
     previous = output.read_text() if output.exists() else None
-    text = render_document(HEADER, machine.render(machine.describe()), results, previous,
+    facts = machine.render(machine.describe())
+    facts += f"- Last run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, " \
+             f"`{shlex.join(['python', '-m', 'bench', *(argv if argv is not None else sys.argv[1:])])}`, " \
+             f"{total:.0f} s in all\n"
+    text = render_document(HEADER, facts, results, previous,
                            order=[s.name for s in SECTIONS])
     output.write_text(text)
     print(f"bench: wrote {output}", file=sys.stderr)
