@@ -25,6 +25,9 @@ from advisor.model import IndexSpec
 from advisor.recommend.whatif import WhatIf
 
 
+SWAP_CANDIDATES = 16  # over-budget candidates (by gain) the swap phase tries against each chosen index
+
+
 @dataclass
 class Item:
     """One statement of the workload, as the selection sees it."""
@@ -111,7 +114,44 @@ def select(ev: Evaluator, candidates: list[IndexSpec], limits: Limits,
     indexes and leave out the one large index that pays most)."""
     runs = [True, False] if limits.max_bytes is not None else [False]
     results = [_greedy(ev, candidates, limits, write_cost, extend_attrs, per_byte) for per_byte in runs]
-    return min(results, key=lambda r: r.cost_after)
+    best = min(results, key=lambda r: r.cost_after)
+    if limits.max_bytes is not None:
+        best = _swap(ev, candidates, best, limits, write_cost, extend_attrs)
+    return best
+
+
+def _swap(ev: Evaluator, candidates, selection: Selection, limits: Limits, write_cost, extend_attrs,
+          top: int = SWAP_CANDIDATES) -> Selection:
+    """Local search after the greedy: trade one chosen index for one of the most promising that
+    did not fit, when the workload gets cheaper within the budget, then fill the budget again."""
+    best = selection
+    tried: set[tuple] = set()
+    while True:
+        chosen_keys = {c.key() for c in best.chosen}
+        outside = sorted((r for r in best.rejected.values() if r[1].startswith("over budget")
+                          and r[0].key() not in chosen_keys and r[0].key() not in tried),
+                         key=lambda r: -r[2])[:top]
+        used = sum(ev.size(c) for c in best.chosen)
+        improved = None
+        for spec, _, _ in outside:
+            tried.add(spec.key())
+            for out in best.chosen:
+                if used - ev.size(out) + ev.size(spec) > limits.max_bytes or _covered_by(spec, [
+                        c for c in best.chosen if c is not out]):
+                    continue
+                config = [c for c in best.chosen if c is not out] + [spec]
+                if ev.total(config) + write_cost(spec) - write_cost(out) < best.cost_after * (1 - 1e-6):
+                    improved = config
+                    break
+            if improved:
+                break
+        if improved is None:
+            return best
+        again = _greedy(ev, candidates, limits, write_cost, extend_attrs, True, start=improved,
+                        benefits=best.benefit)
+        if again.cost_after >= best.cost_after:
+            return best
+        best = again
 
 
 def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_cost,
