@@ -24,7 +24,6 @@ from advisor.errors import AdvisorError
 from advisor.model import IndexSpec
 from advisor.recommend.whatif import WhatIf
 
-
 SWAP_CANDIDATES = 16  # over-budget candidates (by gain) the swap phase tries against each chosen index
 
 
