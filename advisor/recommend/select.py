@@ -11,6 +11,9 @@ chosen. A move adds a candidate or widens a chosen index by one more column of i
 (Schlosser et al.'s Extend). Benefit = sum over the statements of (cost before - cost after) x
 weight, minus the write overhead of one more index on the table. A move is taken only when it
 lowers the cost of the statements it changes by at least ``min_improvement`` of their cost.
+Under a size budget, the better of a per-byte and a plain-benefit greedy is kept, then a swap
+phase trades a chosen index for one of the most promising that did not fit and refills the budget
+(how the greedy's early small picks are undone; TPC-H: docs in bench/tpch.py).
 """
 
 from __future__ import annotations
