@@ -141,8 +141,14 @@ def scratch_copy(dsn: str) -> Iterator[str]:
 
 def _reset_stats(dsn: str) -> None:
     with psycopg.connect(dsn, autocommit=True, application_name="advisor") as conn:
-        conn.execute("SELECT pg_stat_statements_reset()")
-        conn.execute("SELECT pg_stat_reset()")
+        try:
+            conn.execute("SELECT pg_stat_statements_reset()")
+            conn.execute("SELECT pg_stat_reset()")
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise AdvisorError(
+                f"validate resets the statistics of the copy between runs, but this role may not "
+                f"({str(exc).strip().splitlines()[0]}): run it as a superuser or GRANT EXECUTE "
+                "ON FUNCTION pg_stat_statements_reset, pg_stat_reset TO the role") from None
 
 
 _PGSS = """
