@@ -44,6 +44,13 @@ class _Main(click.Group):
             sys.exit(130)
         except BrokenPipeError:
             sys.exit(0)
+        except Exception as exc:
+            if not type(exc).__module__.startswith("psycopg"):
+                raise
+            # a database error no stage turned into an AdvisorError: still one line, exit 2
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            click.echo(f"advisor: error: database error: {redact(first)}", err=True)
+            sys.exit(2)
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
