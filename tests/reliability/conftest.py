@@ -66,6 +66,27 @@ def pytest_terminal_summary(terminalreporter, config):
     terminalreporter.write_line(f"all: {total} tried, {ok} handled" + ("" if total == ok else " -- NOT ALL HANDLED"))
 
 
+SECRET = "s3cret-Pa55"
+
+
+@pytest.fixture(scope="module")
+def password_server():
+    """A server that demands passwords (scram) over TCP, with a role `app` owning db `test`."""
+    import psycopg
+
+    from advisor.embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres(hba="local all all trust\nhost all postgres 127.0.0.1/32 trust\n"
+                                  "host all all 127.0.0.1/32 scram-sha-256\n")
+    with psycopg.connect(server.dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE app LOGIN CREATEDB PASSWORD '{SECRET}'")
+        conn.execute("GRANT pg_read_all_stats TO app")
+        conn.execute("ALTER DATABASE test OWNER TO app")
+        conn.execute("ALTER SCHEMA public OWNER TO app")
+    yield server
+    server.stop()
+
+
 def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """The real `advisor` process, as a user runs it."""
     return subprocess.run([sys.executable, "-m", "advisor", *args], capture_output=True, text=True,

@@ -8,23 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from advisor.embedded import EmbeddedPostgres
-
-from .conftest import clean_failure, run_cli
-
-SECRET = "s3cret-Pa55"
-
-
-@pytest.fixture(scope="module")
-def password_server():
-    """A server that demands passwords (scram) over TCP, with a role `app`."""
-    server = EmbeddedPostgres(hba="local all all trust\nhost all postgres 127.0.0.1/32 trust\n"
-                                  "host all all 127.0.0.1/32 scram-sha-256\n")
-    with psycopg.connect(server.dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE ROLE app LOGIN PASSWORD '{SECRET}'")
-    yield server
-    server.stop()
-
+from .conftest import SECRET, clean_failure, run_cli
 
 BAD_DSNS = {
     "malformed DSN": "postgresql://user@host:notaport/db",
