@@ -29,6 +29,7 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
 from advisor.errors import AdvisorError
+from advisor.fingerprint import separate_parameters
 from advisor.model import Statement
 
 SQL_SUFFIX = ".sql"
@@ -100,10 +101,15 @@ def split_statements(text: str) -> list[tuple[str, str]]:
 
     Raises sqlglot's TokenError when the text does not tokenize (an unterminated string...).
     """
+    try:
+        tokens = _tokenizer.tokenize(text)
+    except TokenError:
+        text = separate_parameters(text)  # "($1,$2" reads as a dollar quote to sqlglot
+        tokens = _tokenizer.tokenize(text)
     chunks: list[tuple[str, str]] = []
     start = 0
     group: list[Token] = []
-    for token in _tokenizer.tokenize(text):
+    for token in tokens:
         if token.token_type != TokenType.SEMICOLON:
             group.append(token)
             continue

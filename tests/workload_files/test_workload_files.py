@@ -144,3 +144,10 @@ def test_the_19_tpch_queries_parse_into_19_distinct_statements():
     assert len(statements) == 19
     assert len({s.fingerprint for s in statements}) == 19
     assert all(s.query.lstrip().lower().startswith(("select", "with")) for s in statements)
+
+
+def test_compact_parameter_lists_split_correctly():
+    from advisor.workload_files import split_statements
+
+    chunks = split_statements("SELECT * FROM t WHERE id IN ($1,$2); SELECT 2;")
+    assert [text for _, text in chunks] == ["SELECT * FROM t WHERE id IN ( $1, $2)", "SELECT 2"]
