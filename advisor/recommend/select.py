@@ -165,6 +165,7 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
     benefits = dict(benefits or {})
     counter = itertools.count()
     heap: list[tuple[float, int, Move]] = []
+    dormant: list[Move] = []
     for spec in candidates:
         heapq.heappush(heap, (-float("inf"), next(counter), Move(spec)))
     for spec in config:
@@ -185,6 +186,8 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
         if why:
             if move.replaces is None:
                 rejected[move.add.key()] = (move.add, why, gain)
+            if gain <= 0 and not why.startswith("covered"):
+                dormant.append(move)  # may pay once another index changes the plan (joins)
             continue
         if heap and score < -heap[0][0]:
             heapq.heappush(heap, (-score, next(counter), move))
@@ -195,6 +198,11 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
         rejected.pop(move.add.key(), None)
         for wider in _widenings(move.add, extend_attrs or {}, limits.max_width):
             heapq.heappush(heap, (-float("inf"), next(counter), Move(wider, move.add)))
+        touched = {i.key for i in ev.relevant(move.add)}
+        woken = [m for m in dormant if touched & {i.key for i in ev.relevant(m.add)}]
+        dormant = [m for m in dormant if m not in woken]
+        for m in woken:
+            heapq.heappush(heap, (-float("inf"), next(counter), m))
     chosen_keys = {c.key() for c in config}
     for spec in candidates:
         if spec.key() not in chosen_keys and spec.key() not in rejected:

@@ -112,13 +112,13 @@ class WhatIf:
         if len(self._present) + len(wanted) > MAX_PRESENT:
             self.reset()
         for spec in wanted.values():
-            self._ensure(spec)
+            self._ensure(spec, may_reset=False)  # a reset here would drop wanted ones
         return explain_json(self.conn, sql, self.version)
 
-    def _ensure(self, spec: IndexSpec) -> tuple[int, str]:
+    def _ensure(self, spec: IndexSpec, may_reset: bool = True) -> tuple[int, str]:
         key = spec.key()
         if key not in self._present:
-            if len(self._present) >= MAX_PRESENT:
+            if may_reset and len(self._present) >= MAX_PRESENT:
                 self.reset()
             ddl = create_index_sql(spec, "advisor_hypo", concurrently=False, if_not_exists=False)
             try:
