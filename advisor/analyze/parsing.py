@@ -77,6 +77,8 @@ def parse(sql: str) -> exp.Expression:
         raise Unparseable(f"unsupported syntax near {tree.text('this')!r}")
     if isinstance(tree, exp.Query | exp.DML) and not _QUERY_START.match(head):
         raise Unparseable(f"does not start like a statement ({word or sql[:1]!r})")
+    if isinstance(tree, exp.DML) and not isinstance(tree.this, exp.Expression):
+        raise Unparseable(f"{tree.key} without a table")
     if not isinstance(tree, (exp.Query, exp.DML, exp.Values, exp.Merge) + UTILITY):
         raise Unparseable(f"not a statement (read as {tree.key})")
     return tree

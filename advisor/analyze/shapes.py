@@ -77,6 +77,9 @@ def _extract(sql: str, fingerprint: str, index: CatalogIndex) -> QueryShape:
     except Unparseable as exc:
         shape.parse_error = str(exc)
         return shape
+    except Exception as exc:  # a tree sqlglot built but this walk cannot read: unparsed, not a crash
+        shape.parse_error = f"cannot read its shape ({type(exc).__name__}: {str(exc)[:120]})"
+        return shape
     shape.tables = walk.result()
     _limits(shape, tree)
     return shape
