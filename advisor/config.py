@@ -55,6 +55,7 @@ class RecommendConfig:
 class Config:
     rules: dict[str, RuleSettings] = field(default_factory=dict)
     recommend: RecommendConfig = field(default_factory=RecommendConfig)
+    check: dict[str, Any] = field(default_factory=dict)  # [tool.advisor.check]: CheckSettings
     source: Path | None = None
 
     def enabled(self, rule_id: str) -> bool:
@@ -91,7 +92,7 @@ def config_from_dict(table: dict[str, Any], source: Path | None = None) -> Confi
 
     known = rules_by_id()
     config = Config(source=source)
-    unknown = set(table) - {"disable", "enable", "rules", "recommend"}
+    unknown = set(table) - {"disable", "enable", "rules", "recommend", "check"}
     if unknown:
         raise AdvisorError(f"bad config: unknown setting {sorted(unknown)[0]!r} in {where}")
     for rule_id, settings in (table.get("rules") or {}).items():
@@ -104,7 +105,22 @@ def config_from_dict(table: dict[str, Any], source: Path | None = None) -> Confi
             _known_rule(rule_id, known, where)
             config.rules.setdefault(rule_id, RuleSettings()).enabled = enabled
     config.recommend = _recommend(table.get("recommend") or {}, where)
+    config.check = _check(table.get("check") or {}, where)
     return config
+
+
+def _check(table: Any, where: str) -> dict[str, Any]:
+    """``[tool.advisor.check]``: the thresholds of `advisor check`, checked against CheckSettings."""
+    from advisor.check.settings import CheckSettings
+
+    if not isinstance(table, dict):
+        raise AdvisorError(f"bad config: check in {where} must be a table")
+    defaults = CheckSettings()
+    for name, value in table.items():
+        if name not in CheckSettings.__dataclass_fields__:
+            raise AdvisorError(f"bad config: unknown check setting {name!r} in {where}")
+        _typed("check", name, value, getattr(defaults, name))
+    return dict(table)
 
 
 def _known_rule(rule_id: str, known: dict, where: str) -> None:

@@ -40,20 +40,25 @@ FORMATS = ["table", "markdown", "junit", "sarif", "github", "json"]
               help="With --timings: mean time increase that fails (percent; default 50).")
 @click.option("--min-calls", type=int, default=None, metavar="N",
               help="With --timings: judge only statements called N+ times (default 20).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="pyproject.toml whose [tool.advisor.check] sets thresholds (default: ./pyproject.toml).")
 @click.option("-v", "--verbose", is_flag=True, help="Also show notes (plan changes, new, missing).")
 def command(dsn, baseline_path, write_path, logs, app_traces, timings, fmt, fail_on_new,
             fail_on_missing, cost_threshold, large_table_rows, time_threshold, min_calls,
-            verbose):
+            config_path, verbose):
     """Catch slow-query and N+1 regressions against a baseline (for CI)."""
     from advisor import console
     from advisor.check import CheckSettings, check, record
+    from advisor.config import load_config
 
     if not dsn:
         raise AdvisorError("--dsn is required (or set $ADVISOR_DSN)")
     if bool(baseline_path) == bool(write_path):
         raise AdvisorError("give exactly one of --baseline FILE or --write-baseline FILE")
-    settings = CheckSettings(fail_on_new=fail_on_new, fail_on_missing=fail_on_missing)
-    for name, value in (("cost_increase_pct", cost_threshold),
+    settings = CheckSettings(**load_config(config_path).check)
+    for name, value in (("fail_on_new", fail_on_new or None),
+                        ("fail_on_missing", fail_on_missing or None),
+                        ("cost_increase_pct", cost_threshold),
                         ("large_table_rows", large_table_rows),
                         ("mean_time_increase_pct", time_threshold), ("min_calls", min_calls)):
         if value is not None:
