@@ -8,6 +8,12 @@ from ``tpchgen-cli`` (CSV cached under ``.bench-data/tpch-sf1/``), loaded into a
 PostgreSQL 15 with default planner settings, the 19 queries unweighted. RC(B) = planner cost of
 the workload with the advisor's chosen indexes (hypothetical, HypoPG) / without any, measured in
 the same run as the baseline.
+
+Two things move RC by points between runs, so compare within one: ANALYZE's sample (the
+partial-index and selectivity decisions flip at thresholds), and the visibility map - right after
+COPY + ANALYZE no page is all-visible and index-only scans cost as much as heap fetches, after a
+VACUUM (or autovacuum) they are cheap and covering/wider indexes win. The server runs with
+autovacuum off so the README's state holds through the run; ``--vacuum`` measures the other.
 """
 
 from __future__ import annotations
