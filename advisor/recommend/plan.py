@@ -27,7 +27,7 @@ from advisor.recommend import RecommendSettings
 from advisor.recommend.candidates import TRGM, attributes, generate
 from advisor.recommend.samples import bind, typical_parameters
 from advisor.recommend.select import Evaluator, Item, Limits, Selection, select
-from advisor.recommend.whatif import HYPOPG_MISSING, UnsupportedIndex, WhatIf
+from advisor.recommend.whatif import UnsupportedIndex, WhatIf
 
 DROP_RULES = ("unused-index", "redundant-index")
 WRITE_KINDS = ("insert", "update", "delete")
@@ -52,7 +52,7 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
     except AdvisorError as exc:
         if "HypoPG" not in str(exc):
             raise
-        plan.notes.append(HYPOPG_MISSING)
+        plan.notes.append(str(exc))
         plan.rejected += [Rejected(c, "not costed: HypoPG missing") for c in candidates]
         return plan
     try:

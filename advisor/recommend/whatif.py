@@ -29,6 +29,10 @@ from advisor.recommend.explain import explain_json
 HYPOPG_MISSING = ("HypoPG is not installed in this database, so candidate indexes were not costed "
                   "(no what-if benefits, no index sizes). Install it: apt-get install "
                   "postgresql-15-hypopg (or your server's version), then CREATE EXTENSION hypopg.")
+HYPOPG_DENIED = ("HypoPG is installed but this role may not use it (permission denied), so candidate "
+                 "indexes were not costed: GRANT EXECUTE ON FUNCTION hypopg_reset(), "
+                 "hypopg_create_index(text), hypopg_drop_index(oid), hypopg_relation_size(oid) "
+                 "TO the role.")
 MAX_PRESENT = 400  # hypothetical indexes kept at once before a hypopg_reset()
 
 
@@ -49,7 +53,12 @@ class WhatIf:
         self._present: dict[tuple, tuple[int, str]] = {}  # spec key -> (oid, hypopg name)
         self._specs: dict[tuple, IndexSpec] = {}
         if self.hypopg:
-            conn.execute("SELECT hypopg_reset()")
+            try:
+                conn.execute("SELECT hypopg_reset()")
+            except Exception as exc:  # noqa: BLE001 - psycopg's InsufficientPrivilege
+                if "permission denied" not in str(exc):
+                    raise
+                raise AdvisorError(HYPOPG_DENIED) from None
 
     @classmethod
     def open(cls, dsn: str, **kwargs) -> _Session:
