@@ -167,6 +167,31 @@ def test_missing_hypopg_degrades_with_a_note(fresh_db, tally):
     assert ok, (done.stderr, plan)
 
 
+def test_hypopg_denied_degrades_with_a_note(fresh_db, pg, tally):
+    """A server that revokes HypoPG's functions from PUBLIC: recommend says what to grant."""
+    _table_with_workload(fresh_db)
+    role = "no_hypo"
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute(f"DROP ROLE IF EXISTS {role}")
+        conn.execute(f"CREATE ROLE {role} LOGIN IN ROLE pg_read_all_stats")
+        conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+        conn.execute("REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC")
+        conn.execute("GRANT EXECUTE ON FUNCTION pg_stat_statements(bool), "
+                     f"pg_stat_statements_info() TO {role}")
+    database = psycopg.conninfo.conninfo_to_dict(fresh_db)["dbname"]
+    try:
+        done = run_cli("analyze", "--dsn", pg.dsn_for(database, user=role), "--format", "json")
+    finally:
+        with psycopg.connect(fresh_db, autocommit=True) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
+    plan = json.loads(done.stdout)["plan"] if done.returncode == 0 else {}
+    notes = " ".join(plan.get("notes", []))
+    ok = done.returncode == 0 and "may not use it" in notes and "GRANT EXECUTE" in notes
+    tally("bad input", "HypoPG functions revoked: recommend degrades with a note", ok)
+    assert ok, (done.stderr, notes)
+
+
 def test_empty_workload(fresh_db, tmp_path, tally):
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute("SELECT pg_stat_statements_reset()")
