@@ -7,7 +7,6 @@ import html.parser
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import psycopg
 import pytest
