@@ -127,25 +127,27 @@ def workload(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSe
         if shape is None or statement.fingerprint not in by_fp or any(
                 i.key == statement.fingerprint for i in items):
             continue
-        attrs = {}
+        attrs, used = {}, {}
         for access in shape.tables:
             table = snapshot.catalog.table(access.table)
             if table is not None:
                 attrs.setdefault(access.table, set()).update(attributes(access, table).all())
+                used.setdefault(access.table, set()).update(access.columns_used)
         bound = bind(statement.query, typical[statement.fingerprint]) \
             if statement.fingerprint in typical else None
         items.append(Item(statement.fingerprint, bound or statement.query,
-                          statement.workload_weight, frozenset(attrs), attrs))
+                          statement.workload_weight, frozenset(attrs), attrs, used))
         for spec in by_fp[statement.fingerprint]:
             unique.setdefault(spec.key(), spec)
     return items, list(unique.values())
 
 
 def extend_attributes(items: list[Item]) -> dict[str, list[str]]:
-    """Per table, the columns statements search on: what Extend may append to a chosen index."""
+    """Per table, what Extend may append to a chosen index: the columns statements search on,
+    then the other columns they read (a wider key that makes an index-only scan)."""
     attrs: dict[str, list[str]] = {}
     for item in items:
-        for table, columns in item.attrs.items():
+        for table, columns in list(item.attrs.items()) + list(item.used.items()):
             attrs.setdefault(table, [])
             attrs[table] += sorted(c for c in columns if c not in attrs[table])
     return attrs

@@ -39,6 +39,7 @@ class Item:
     weight: float
     tables: frozenset[str]
     attrs: dict[str, set[str]] = field(default_factory=dict)  # table -> indexable columns
+    used: dict[str, set[str]] = field(default_factory=dict)  # table -> every column read
 
 
 @dataclass

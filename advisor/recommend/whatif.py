@@ -25,6 +25,7 @@ from advisor.errors import AdvisorError
 from advisor.fingerprint import fingerprint
 from advisor.model import IndexSpec
 from advisor.recommend.explain import explain_json
+from advisor.recommend.robust import robust_cost
 
 HYPOPG_MISSING = ("HypoPG is not installed in this database, so candidate indexes were not costed "
                   "(no what-if benefits, no index sizes). Install it: apt-get install "
@@ -52,6 +53,10 @@ class WhatIf:
         self._sizes: dict[tuple, int] = {}
         self._present: dict[tuple, tuple[int, str]] = {}  # spec key -> (oid, hypopg name)
         self._specs: dict[tuple, IndexSpec] = {}
+        self.reltuples: dict[str, float] = dict(conn.execute(
+            "SELECT c.relname, max(c.reltuples) FROM pg_class c JOIN pg_namespace n "
+            "ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname "
+            "NOT IN ('pg_catalog', 'information_schema') GROUP BY c.relname").fetchall())
         if self.hypopg:
             try:
                 conn.execute("SELECT hypopg_reset()")
@@ -68,12 +73,15 @@ class WhatIf:
 
     def cost(self, sql: str, indexes: Sequence[IndexSpec], tables: Iterable[str] | None = None,
              key: str | None = None) -> float:
-        """Total planner cost of ``sql`` with exactly ``indexes`` (those on ``tables``) present."""
+        """Planner cost of ``sql`` with exactly ``indexes`` (those on ``tables``) present.
+
+        The plan's total cost, except for a LIMIT that an index only sorts for (``robust_cost``).
+        """
         tables = set(tables) if tables is not None else None
         wanted = {i.key(): i for i in indexes if tables is None or i.table in tables}
         cache_key = (key or fingerprint(sql), frozenset(wanted))
         if cache_key not in self._costs:
-            self._costs[cache_key] = self._explain(sql, wanted, tables)["Total Cost"]
+            self._costs[cache_key] = robust_cost(self._explain(sql, wanted, tables), self.reltuples)
         return self._costs[cache_key]
 
     def plan(self, sql: str, indexes: Sequence[IndexSpec], tables: Iterable[str] | None = None) -> dict:
