@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-SELECTIVE_FILTER = 0.0
+SELECTIVE_FILTER = 0.1
 _PASS_THROUGH = ("Gather Merge", "Result")
 _INDEX_SCANS = ("Index Scan", "Index Only Scan")
 
