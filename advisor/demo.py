@@ -1,8 +1,9 @@
 """The whole story on an embedded PostgreSQL, in one call: what `make demo` runs.
 
 Build ShopEase, run its workload with tracing, capture, analyze, write migrations into a working
-copy of the app's Alembic history and the report into ``reports/``, validate on a scratch copy,
-then measure the N+1 fix (the app's eager-loading flag). Everything happens on a throwaway
+copy of the app's Alembic history and the report into ``reports/``, validate on a scratch copy
+(with the N+1 fix, the app's eager-loading flag, measured too), and prune from the migrations
+the indexes that validation found useless. Everything happens on a throwaway
 server that is stopped at the end, on an error and on Ctrl-C.
 """
 
@@ -18,6 +19,7 @@ import psycopg
 
 from advisor.embedded import EmbeddedPostgres
 from advisor.model import Analysis
+from advisor.validate import prune
 
 N_PLUS_ONE = "n-plus-one"
 
@@ -47,6 +49,7 @@ def run_demo(settings: DemoSettings, step: Callable[[str], None] = lambda s: Non
         revisions = pipeline.write_migrations(analysis, migrations)
         step("validating on a scratch copy: before, after the indexes, and with eager loading")
         validation = _validate(dsn, migrations, analysis, settings, step)
+        validation["pruned"] = prune(analysis.plan, validation, migrations) if analysis.plan else []
         report = pipeline.write_report(analysis, settings.out_dir / "advisor-report.html", validation)
         _write_json(settings.out_dir / "analysis.json", analysis.to_dict())
     summary = _summary(rows, analysis, revisions, validation, report, settings)
@@ -141,6 +144,7 @@ def _summary(rows, analysis, revisions, validation, report, settings) -> dict:
         "overall": validation.get("overall"),
         "indexes_created": [r.name for r in plan.recommendations if r.action == "create"] if plan else [],
         "indexes_dropped": [r.name for r in plan.recommendations if r.action == "drop"] if plan else [],
+        "pruned": validation.get("pruned", []),
         "recommendations": validation.get("recommendations", []),
         "n_plus_one": [{"message": f.message, "statements": f.statements, "evidence": f.evidence}
                        for f in n_plus_one],

@@ -42,6 +42,9 @@ def print_summary(console: Console, summary: dict) -> None:
     if summary.get("recommendations"):
         console.print(recommendations_table(summary))
     console.print(f"indexes created: {', '.join(summary['indexes_created']) or 'none'}")
+    if summary.get("pruned"):
+        console.print(f"pruned from the migrations (validation found them useless): "
+                      f"{', '.join(summary['pruned'])}")
     if summary.get("indexes_dropped"):
         console.print(f"indexes proposed for dropping: {', '.join(summary['indexes_dropped'])}")
     console.print(f"N+1 findings: {len(summary['n_plus_one'])}")

@@ -1,0 +1,22 @@
+"""The demo end to end at a tiny scale: every stage runs and the summary holds its figures."""
+
+import json
+import subprocess
+import sys
+
+
+def test_demo_tells_the_whole_story(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "advisor", "demo", "--scale", "0.03",
+                           "--requests", "80", "--repetitions", "1", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["indexes_created"] and summary["migrations"]
+    assert len(summary["n_plus_one"]) >= 3
+    eager = summary["eager_loading"]
+    assert eager["eager"]["list_products"]["mean_queries"] == 1
+    assert eager["lazy"]["list_products"]["mean_queries"] > 5
+    assert {row["endpoint"] for row in summary["endpoints"]} >= {"login", "order_history"}
+    report = (tmp_path / "advisor-report.html").read_text()
+    assert all(name in report for name in summary["indexes_created"])
+    assert "report:" in done.stdout
