@@ -6,13 +6,18 @@ builds here.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-out = Console(soft_wrap=True)
+# Piped or logged (CI), rich would assume 80 columns and fold every table; logs are wide.
+LOG_WIDTH = 160
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() or os.environ.get("COLUMNS")
+              else LOG_WIDTH)
 err = Console(stderr=True)
 
 
