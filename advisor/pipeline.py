@@ -10,8 +10,8 @@ module only strings them together and owns the choices a command line makes.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from advisor.errors import AdvisorError
@@ -27,8 +27,6 @@ class Pipeline:
     config: object | None = None
     max_indexes: int | None = None
     max_index_size: str | None = None
-    notes: list[str] = field(default_factory=list)
-    on_progress: Callable | None = None
 
     @classmethod
     def from_options(cls, *, dsn: str | None = None, snapshot_path: Path | None = None,
@@ -93,9 +91,7 @@ class Pipeline:
     def recommend(self, analysis: Analysis):
         from advisor.recommend import RecommendSettings, parse_size, recommend
 
-        chosen = getattr(self.config, "recommend", None)
-        given = {k: v for k, v in vars(chosen).items() if v is not None} if chosen else {}
-        settings = RecommendSettings.from_config({"recommend": given})
+        settings = RecommendSettings.from_config(self.config)
         if self.max_indexes is not None:
             settings.max_indexes = self.max_indexes
         if self.max_index_size:
