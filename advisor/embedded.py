@@ -14,7 +14,6 @@ from __future__ import annotations
 import atexit
 import os
 import pwd
-import shutil
 import subprocess
 import weakref
 from pathlib import Path
@@ -218,6 +217,3 @@ def _stop_all() -> None:
     for server in list(_live):
         server.stop()
 
-
-def server_binaries_present() -> bool:
-    return shutil.which("postgres") is not None or any(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
