@@ -14,6 +14,11 @@ import psycopg
 import pytest
 
 from advisor.embedded import EmbeddedPostgres
+from tests.reliability.tally import (  # noqa: F401 - hooks: the tally prints in every run
+    pytest_configure,
+    pytest_terminal_summary,
+    pytest_unconfigure,
+)
 
 TEST_SCALE = 0.05
 
