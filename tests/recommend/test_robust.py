@@ -1,6 +1,7 @@
 """A LIMIT over an index that only sorts is priced as if its filter's rows sat at the far end."""
 
 import psycopg
+import pytest
 
 from advisor.analyze import analyze
 from advisor.capture import capture
@@ -11,45 +12,44 @@ PENDING = "SELECT id, total FROM orders WHERE status = 'pending' ORDER BY create
 NEWEST = "SELECT id, total FROM orders ORDER BY created_at DESC LIMIT 20"
 
 
-def test_rare_value_gets_its_equality_key(fresh_db):
-    """The traces show the statement always asks for 'pending'."""
+@pytest.fixture
+def orders_db(fresh_db):
+    """100,000 orders; the newest 2% are pending: correlated with created_at, which the planner
+    cannot see."""
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         conn.execute("CREATE TABLE orders (id serial PRIMARY KEY, status text NOT NULL, "
                      "total numeric NOT NULL, created_at timestamptz NOT NULL)")
-        # the newest 2% are pending: correlated with created_at, which the planner cannot see
         conn.execute("INSERT INTO orders (status, total, created_at) SELECT "
                      "CASE WHEN g > 98000 THEN 'pending' ELSE 'delivered' END, g % 100, "
                      "timestamptz '2024-01-01' + g * interval '1 minute' "
                      "FROM generate_series(1, 100000) g")
         conn.execute("ANALYZE orders")
+    return fresh_db
+
+
+def test_rare_value_gets_its_equality_key(orders_db):
+    """The traces show the statement always asks for 'pending'."""
+    with psycopg.connect(orders_db, autocommit=True) as conn:
         conn.execute("SELECT pg_stat_statements_reset()")
         for _ in range(20):
             conn.execute(PENDING)
             conn.execute(NEWEST)
-    snapshot = capture(fresh_db)
+    snapshot = capture(orders_db)
     pending = next(s for s in snapshot.statements if "status" in s.query)
     snapshot.traces = [Trace(id=str(i), source="app", events=[
         TraceEvent(pending.query, params=["pending", "50"])]) for i in range(3)]
-    plan = recommend(fresh_db, snapshot, analyze(snapshot), RecommendSettings(min_table_rows=100))
+    plan = recommend(orders_db, snapshot, analyze(snapshot), RecommendSettings(min_table_rows=100))
     creates = [r.index.columns for r in plan.recommendations if r.action == "create"]
     assert any(cols[0] == "status" and "created_at" in cols[1] for cols in creates), creates
 
 
-def test_sort_only_index_is_priced_as_read_to_the_end(fresh_db):
+def test_sort_only_index_is_priced_as_read_to_the_end(orders_db):
     from advisor.model import IndexSpec
     from advisor.recommend.whatif import WhatIf
 
-    with psycopg.connect(fresh_db, autocommit=True) as conn:
-        conn.execute("CREATE TABLE orders (id serial PRIMARY KEY, status text NOT NULL, "
-                     "total numeric NOT NULL, created_at timestamptz NOT NULL)")
-        conn.execute("INSERT INTO orders (status, total, created_at) SELECT "
-                     "CASE WHEN g > 98000 THEN 'pending' ELSE 'delivered' END, g % 100, "
-                     "timestamptz '2024-01-01' + g * interval '1 minute' "
-                     "FROM generate_series(1, 100000) g")
-        conn.execute("ANALYZE orders")
     sort_only = IndexSpec("public.orders", ["created_at"])
     equality_first = IndexSpec("public.orders", ["status", "created_at"])
-    with WhatIf.open(fresh_db) as whatif:
+    with WhatIf.open(orders_db) as whatif:
         fragile = whatif.cost(PENDING, [sort_only])
         robust = whatif.cost(PENDING, [equality_first])
         plain = whatif.plan(PENDING, [sort_only])["Total Cost"]
