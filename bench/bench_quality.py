@@ -9,7 +9,6 @@ selection vs an exhaustive search over a small candidate set (the recommend engi
 
 from __future__ import annotations
 
-import itertools
 import shutil
 from pathlib import Path
 
@@ -110,6 +109,7 @@ def _quality_rows(plan, result: dict) -> list[dict]:
 def _greedy_vs_exhaustive(dsn: str, snapshot, quick: bool) -> list[dict]:
     from advisor.analyze.shapes import extract_shapes
     from advisor.recommend import RecommendSettings
+    from advisor.recommend.optimum import exhaustive
     from advisor.recommend.plan import workload
     from advisor.recommend.select import Evaluator, Limits, select
     from advisor.recommend.whatif import WhatIf
@@ -130,7 +130,7 @@ def _greedy_vs_exhaustive(dsn: str, snapshot, quick: bool) -> list[dict]:
             limits = Limits(max_indexes=budget.get("max_indexes"), min_improvement=0.0, max_width=1,
                             max_bytes=int(total_bytes * share) if share else None)
             greedy = select(ev, chosen, limits)
-            optimum, best = _exhaustive(ev, chosen, limits)
+            optimum, best = exhaustive(ev, chosen, limits)
             rows.append({"budget": f"{budget['max_indexes']} indexes" if "max_indexes" in budget
                          else f"{share:.0%} of all candidates' bytes",
                          "candidates": len(chosen), "statements": len(items),
@@ -139,17 +139,3 @@ def _greedy_vs_exhaustive(dsn: str, snapshot, quick: bool) -> list[dict]:
                          "exhaustive optimum": f"{optimum:,.0f} ({len(best)} idx)",
                          "greedy / optimum": f"{greedy.cost_after / optimum:.3f}"})
     return rows
-
-
-def _exhaustive(ev, candidates, limits):
-    best, best_set = ev.total([]), ()
-    for r in range(1, len(candidates) + 1):
-        if limits.max_indexes is not None and r > limits.max_indexes:
-            break
-        for subset in itertools.combinations(candidates, r):
-            if limits.max_bytes is not None and sum(ev.size(c) for c in subset) > limits.max_bytes:
-                continue
-            cost = ev.total(list(subset))
-            if cost < best:
-                best, best_set = cost, subset
-    return best, best_set

@@ -1,12 +1,12 @@
 """Selection quality against an exhaustive search, budgets, and the whole recommend() recipe."""
 
-import itertools
 
 import pytest
 
 from advisor.analyze.shapes import extract_shapes
 from advisor.model import Analysis, Finding
 from advisor.recommend import RecommendSettings, recommend
+from advisor.recommend.optimum import exhaustive
 from advisor.recommend.plan import workload
 from advisor.recommend.select import Evaluator, Limits, select
 from advisor.recommend.whatif import WhatIf
@@ -24,20 +24,6 @@ def _small_problem(snapshot):
     return items, chosen
 
 
-def _exhaustive(ev, candidates, limits):
-    best, best_set = ev.total([]), ()
-    for r in range(1, len(candidates) + 1):
-        if limits.max_indexes is not None and r > limits.max_indexes:
-            break
-        for subset in itertools.combinations(candidates, r):
-            if limits.max_bytes is not None and sum(ev.size(c) for c in subset) > limits.max_bytes:
-                continue
-            cost = ev.total(list(subset))
-            if cost < best:
-                best, best_set = cost, subset
-    return best, best_set
-
-
 @pytest.mark.parametrize("budget", [{"max_indexes": 2}, {"max_indexes": 4}, {"bytes_share": 0.25},
                                     {"bytes_share": 0.5}])
 def test_greedy_within_10_percent_of_exhaustive_and_within_budget(shop_dsn, shop_snapshot, budget):
@@ -49,7 +35,7 @@ def test_greedy_within_10_percent_of_exhaustive_and_within_budget(shop_dsn, shop
         limits = Limits(max_indexes=budget.get("max_indexes"), min_improvement=0.0, max_width=1,
                         max_bytes=int(total_bytes * budget["bytes_share"]) if "bytes_share" in budget else None)
         greedy = select(ev, candidates, limits)
-        optimum, best_set = _exhaustive(ev, candidates, limits)
+        optimum, best_set = exhaustive(ev, candidates, limits)
     ratio = greedy.cost_after / optimum
     print(f"\n{budget}: greedy {greedy.cost_after:,.0f} / exhaustive {optimum:,.0f} = {ratio:.3f} "
           f"({len(greedy.chosen)} vs {len(best_set)} indexes, no-index cost {greedy.cost_before:,.0f})")
