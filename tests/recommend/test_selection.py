@@ -119,3 +119,25 @@ def test_without_hypopg_the_plan_says_what_is_lost_and_how_to_install(pg, shop_s
         assert plan.rejected and all(r.reason == "not costed: HypoPG missing" for r in plan.rejected)
     finally:
         pg.drop_database(name)
+
+
+@pytest.mark.parametrize("bytes_share", [0.3, 2.0])
+def test_relaxation_starts_from_the_planners_picks_and_keeps_the_budget(shop_dsn, shop_snapshot,
+                                                                          bytes_share):
+    from advisor.recommend.select import _relax
+
+    items, candidates = _small_problem(shop_snapshot)
+    with WhatIf.open(shop_dsn) as w:
+        ev = Evaluator(w, items)
+        used = ev.used(candidates)
+        assert used and len(used) < len(candidates)  # the plans leave some candidates unscanned
+        assert {c.key() for c in used} <= {c.key() for c in candidates}
+        budget = int(sum(ev.size(c) for c in used) * bytes_share)
+        limits = Limits(max_bytes=budget, min_improvement=0.0, max_width=2)
+        relaxed = _relax(ev, candidates, limits, lambda s: 0.0, None)
+        assert sum(ev.size(c) for c in relaxed.chosen) <= budget
+        assert relaxed.cost_after < relaxed.cost_before
+        if bytes_share >= 1:  # nothing had to go for the budget: as cheap as every pick together
+            assert relaxed.cost_after <= ev.total(used) * (1 + 1e-9)
+        assert set(relaxed.benefit) >= {c.key() for c in relaxed.chosen}
+        assert select(ev, candidates, limits).cost_after <= relaxed.cost_after * (1 + 1e-9)
