@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psycopg
 
+from advisor.demo_claims import claims
 from advisor.embedded import EmbeddedPostgres
 from advisor.model import Analysis
 from advisor.validate import prune
@@ -149,6 +150,8 @@ def _summary(rows, analysis, revisions, validation, report, settings) -> dict:
         "n_plus_one": [{"message": f.message, "statements": f.statements, "evidence": f.evidence}
                        for f in n_plus_one],
         "eager_loading": validation["eager_loading"],
+        "claims": claims(validation.get("endpoints", []), validation.get("overall"),
+                         validation["eager_loading"]["eager"]),
         "migrations": [str(p) for p in revisions],
         "report": str(report),
         "summary_path": str(settings.out_dir / "summary.json"),

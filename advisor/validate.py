@@ -217,7 +217,7 @@ def _median_statements(runs: list[dict]) -> dict[str, dict]:
     return merged
 
 
-_ENDPOINT_FIGURES = ("rps", "p50_ms", "p95_ms", "p99_ms", "mean_queries", "requests")
+_ENDPOINT_FIGURES = ("rps", "p50_ms", "p95_ms", "p99_ms", "mean_queries", "max_queries", "requests")
 
 
 def _median_endpoints(runs: list[dict]) -> dict[str, dict]:

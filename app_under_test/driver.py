@@ -181,6 +181,7 @@ class EndpointStats:
     p99_ms: float
     mean_ms: float
     mean_queries: float
+    max_queries: int = 0
 
 
 @dataclass
@@ -228,6 +229,7 @@ def summarize(records: list[Record], duration_s: float) -> tuple[dict[str, Endpo
             p99_ms=round(float(quantiles.iloc[2]), 2),
             mean_ms=round(float(latency.mean()), 2) if len(rows) else 0.0,
             mean_queries=round(float(rows["queries"].mean()), 2) if len(rows) else 0.0,
+            max_queries=int(rows["queries"].max()) if len(rows) else 0,
         )
 
     per_label = {label: stats(rows) for label, rows in frame.groupby("label", sort=True)}

@@ -28,6 +28,7 @@ class Plant:
     using: str = "btree"
     note: str = ""
     relations: tuple[str, ...] = field(default=())  # N+1: the lazy relationship(s) loaded in a loop
+    eager_queries: int = 0  # N+1: queries per request with the eager fix, whatever N is
 
 
 PLANTED: tuple[Plant, ...] = (
@@ -80,14 +81,15 @@ PLANTED: tuple[Plant, ...] = (
           note="status = 'delivered' keeps ~80 % of rows"),
     Plant("T1", "tiny_table", "categories", (), ("product_detail",), note="60 rows: seq scans are right"),
     Plant("N1", "n_plus_one", "sellers", (), ("list_products",), "joinedload(Product.seller)",
-          relations=("Product.seller",)),
+          relations=("Product.seller",), eager_queries=1),
     Plant("N2", "n_plus_one", "users", (), ("product_detail",), "selectinload(Review.user)",
-          relations=("Review.user",)),
+          relations=("Review.user",), eager_queries=3),
     Plant("N3", "n_plus_one", "order_items", (), ("order_history",),
           "selectinload(Order.items).selectinload(OrderItem.product)",
-          relations=("Order.items", "OrderItem.product")),
+          relations=("Order.items", "OrderItem.product"), eager_queries=3),
     Plant("N4", "n_plus_one", "products", (), ("view_cart",),
-          "selectinload(Cart.items).joinedload(CartItem.product)", relations=("CartItem.product",)),
+          "selectinload(Cart.items).joinedload(CartItem.product)", relations=("CartItem.product",),
+          eager_queries=2),
 )
 
 INDEX_KINDS = ("missing_index", "expression_index", "trigram_index", "partial_index")

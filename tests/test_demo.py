@@ -17,6 +17,11 @@ def test_demo_tells_the_whole_story(tmp_path):
     assert eager["eager"]["list_products"]["mean_queries"] == 1
     assert eager["lazy"]["list_products"]["mean_queries"] > 5
     assert {row["endpoint"] for row in summary["endpoints"]} >= {"login", "order_history"}
+    claims = summary["claims"]
+    assert {row["endpoint"] for row in claims["endpoints"]} >= {"login", "search_products"}
+    assert all(row["met"] for row in claims["n_plus_one"]), claims["n_plus_one"]
+    assert claims["throughput"]["rps_before"] > 0
+    assert "Claims" in done.stdout
     report = (tmp_path / "advisor-report.html").read_text()
     assert all(name in report for name in summary["indexes_created"])
     assert "report:" in done.stdout

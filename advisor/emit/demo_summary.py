@@ -37,8 +37,38 @@ def stages_table(summary: dict) -> Table:
     return table
 
 
+def _mark(met: bool) -> str:
+    return "[green]met[/]" if met else "[red]NOT met[/]"
+
+
+def claims_table(check: dict) -> Table:
+    """The demo's promises (targets from advisor.demo_claims) against this run's medians."""
+    targets = check["targets"]
+    table = Table(title="Claims: measured in this run against the targets")
+    for col in ("claim", "before", "indexes", "indexes + eager", "gain", "target", "verdict"):
+        table.add_column(col, justify="left" if col == "claim" else "right")
+    for row in check["endpoints"]:
+        table.add_row(f"p95 {row['endpoint']} ({', '.join(row['planted'])})",
+                      f"{_fmt(row['p95_before'])} ms", f"{_fmt(row['p95_indexes'])} ms",
+                      f"{_fmt(row['p95_advice'])} ms", _x(row["p95_before"], row["p95_advice"]),
+                      f">= {targets['p95_gain']:g}x", _mark(row["met"]))
+    if check["throughput"]:
+        row = check["throughput"]
+        table.add_row("throughput (requests/s)", _fmt(row["rps_before"]), _fmt(row["rps_indexes"]),
+                      _fmt(row["rps_advice"]), _x(row["rps_advice"], row["rps_before"]),
+                      f">= {targets['throughput_gain']:g}x", _mark(row["met"]))
+    for row in check["n_plus_one"]:
+        table.add_row(f"queries/request {row['endpoint']} ({row['planted']}), mean (max)",
+                      "", f"{_fmt(row['lazy_mean'])} ({row['lazy_max']})",
+                      f"{_fmt(row['eager_mean'])} ({row['eager_max']})", "",
+                      f"<= {row['bound']} always", _mark(row["met"]))
+    return table
+
+
 def print_summary(console: Console, summary: dict) -> None:
     console.print(stages_table(summary))
+    if summary.get("claims"):
+        console.print(claims_table(summary["claims"]))
     if summary.get("recommendations"):
         console.print(recommendations_table(summary))
     console.print(f"indexes created: {', '.join(summary['indexes_created']) or 'none'}")

@@ -1,0 +1,89 @@
+"""The demo's promises, checked against what validation measured in the same run.
+
+    >>> endpoints = [{"endpoint": "login", "before": {"p95_ms": 90.0, "rps": 2.0},
+    ...               "after": {"p95_ms": 10.0, "rps": 20.0}}]
+    >>> eager = {"login": {"p95_ms": 6.0, "mean_queries": 1.0, "max_queries": 1}}
+    >>> check = claims(endpoints, None, eager)
+    >>> check["endpoints"][0]["gain_advice"], check["endpoints"][0]["met"]
+    (15.0, True)
+
+Three claims, each with its target as a named setting: every endpoint with a planted missing
+index (``app_under_test/planted.py``) is ``P95_GAIN`` times faster at p95 once the advice is
+applied (the indexes and the eager-loading fix; the indexes-only gain is kept next to it), the
+whole workload serves ``THROUGHPUT_GAIN`` times the requests per second, and every N+1 endpoint
+issues a constant number of queries per request with eager loading (at most the plant's
+``eager_queries``, whatever N is).
+"""
+
+from __future__ import annotations
+
+P95_GAIN = 10.0
+THROUGHPUT_GAIN = 3.0
+
+
+def claims(endpoints: list[dict], overall: dict | None, eager: dict[str, dict]) -> dict:
+    """The three claims from the validation rows (before / after indexes) and the eager run."""
+    rows = {row["endpoint"]: row for row in endpoints}
+    return {
+        "targets": {"p95_gain": P95_GAIN, "throughput_gain": THROUGHPUT_GAIN},
+        "endpoints": [_latency(name, plants, rows[name], eager.get(name, {}))
+                      for name, plants in _planted_endpoints().items() if name in rows],
+        "throughput": _throughput(overall, eager.get("overall", {})) if overall else None,
+        "n_plus_one": [_queries(plant, rows[plant.endpoints[0]], eager.get(plant.endpoints[0], {}))
+                       for plant in _n_plus_one() if plant.endpoints[0] in rows],
+    }
+
+
+def all_met(check: dict) -> bool:
+    parts = [*check["endpoints"], *check["n_plus_one"]]
+    if check["throughput"]:
+        parts.append(check["throughput"])
+    return bool(parts) and all(part["met"] for part in parts)
+
+
+def _latency(name: str, plants: list[str], row: dict, eager: dict) -> dict:
+    before, after = row["before"].get("p95_ms"), row["after"].get("p95_ms")
+    advice = eager.get("p95_ms")
+    gain_advice = _gain(before, advice)
+    return {"endpoint": name, "planted": plants, "p95_before": before, "p95_indexes": after,
+            "p95_advice": advice, "gain_indexes": _gain(before, after), "gain_advice": gain_advice,
+            "met": gain_advice is not None and gain_advice >= P95_GAIN}
+
+
+def _throughput(overall: dict, eager: dict) -> dict:
+    before, after, advice = overall["before"].get("rps"), overall["after"].get("rps"), eager.get("rps")
+    gain = _gain(advice, before)
+    return {"rps_before": before, "rps_indexes": after, "rps_advice": advice,
+            "gain_indexes": _gain(after, before), "gain_advice": gain,
+            "met": gain is not None and gain >= THROUGHPUT_GAIN}
+
+
+def _queries(plant, row: dict, eager: dict) -> dict:
+    lazy = row["after"]
+    return {"endpoint": plant.endpoints[0], "planted": plant.id,
+            "lazy_mean": lazy.get("mean_queries"), "lazy_max": lazy.get("max_queries"),
+            "eager_mean": eager.get("mean_queries"), "eager_max": eager.get("max_queries"),
+            "bound": plant.eager_queries,
+            "met": eager.get("max_queries") is not None and eager["max_queries"] <= plant.eager_queries
+            < (lazy.get("max_queries") or 0)}
+
+
+def _gain(slow: float | None, fast: float | None) -> float | None:
+    return round(slow / fast, 1) if slow and fast else None
+
+
+def _planted_endpoints() -> dict[str, list[str]]:
+    from app_under_test.planted import INDEX_KINDS, PLANTED
+
+    found: dict[str, list[str]] = {}
+    for plant in PLANTED:
+        if plant.kind in INDEX_KINDS:
+            for endpoint in plant.endpoints:
+                found.setdefault(endpoint, []).append(plant.id)
+    return dict(sorted(found.items()))
+
+
+def _n_plus_one() -> list:
+    from app_under_test.planted import PLANTED
+
+    return [plant for plant in PLANTED if plant.kind == "n_plus_one"]

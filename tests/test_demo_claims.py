@@ -1,0 +1,38 @@
+"""The demo's claims: which endpoints are checked, and when a claim is met."""
+
+from advisor.demo_claims import P95_GAIN, all_met, claims
+
+
+def _row(name, before_p95, after_p95, queries=1, max_queries=1):
+    figures = {"p95_ms": before_p95, "rps": 10.0, "mean_queries": queries, "max_queries": max_queries}
+    return {"endpoint": name, "before": figures,
+            "after": {**figures, "p95_ms": after_p95, "rps": 40.0}}
+
+
+def test_an_endpoint_meets_the_p95_claim_only_at_the_target_gain():
+    rows = [_row("login", 100.0, 20.0), _row("pending_orders", 100.0, 20.0)]
+    eager = {"login": {"p95_ms": 100.0 / P95_GAIN}, "pending_orders": {"p95_ms": 100.0 / P95_GAIN + 1}}
+    check = claims(rows, None, eager)
+    verdicts = {row["endpoint"]: (row["planted"], row["met"]) for row in check["endpoints"]}
+    assert verdicts == {"login": (["P8"], True), "pending_orders": (["P10"], False)}
+    assert not all_met(check)
+
+
+def test_endpoints_without_a_planted_index_are_not_claimed():
+    check = claims([_row("cheap_products", 100.0, 50.0)], None, {})
+    assert check["endpoints"] == [] and not all_met(check)
+
+
+def test_throughput_claim_uses_the_full_advice():
+    overall = {"before": {"rps": 10.0}, "after": {"rps": 25.0}}
+    met = claims([], overall, {"overall": {"rps": 30.0}})["throughput"]
+    missed = claims([], overall, {"overall": {"rps": 29.0}})["throughput"]
+    assert (met["met"], met["gain_indexes"], missed["met"]) == (True, 2.5, False)
+
+
+def test_n_plus_one_is_met_when_eager_queries_stay_at_the_bound():
+    lazy = _row("order_history", 100.0, 10.0, queries=41.0, max_queries=61)
+    fixed = claims([lazy], None, {"order_history": {"mean_queries": 3.0, "max_queries": 3}})
+    still_n = claims([lazy], None, {"order_history": {"mean_queries": 3.4, "max_queries": 7}})
+    assert [row["met"] for row in fixed["n_plus_one"]] == [True]
+    assert [row["met"] for row in still_n["n_plus_one"]] == [False]
