@@ -15,7 +15,12 @@ Under a size budget, the better of a per-byte and a plain-benefit greedy is kept
 top-down relaxation (from the indexes the plans use with every candidate present, drop the least
 useful per byte until the budget holds); a swap phase then trades a chosen index for one of the
 most promising that did not fit and refills the budget (how the greedy's early small picks are
-undone; TPC-H: docs in bench/tpch.py), and the cheaper of the two wins.
+undone; TPC-H: docs in bench/tpch.py), and the cheaper of the two wins. A last polish pass
+works on the true workload cost: it drops every chosen index whose removal does not make the
+workload dearer (a later pick made it useless, or its presence steers the planner to a worse plan
+elsewhere) and refills the budget, then takes out in turn the ``POLISH_TRIES`` chosen indexes that
+lose least per byte among those big enough to let in a paying candidate that did not fit, refills
+without each, and keeps the cheapest result.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from advisor.model import IndexSpec
 from advisor.recommend.whatif import WhatIf
 
 SWAP_CANDIDATES = 16  # over-budget candidates (by gain) the swap phase tries against each chosen index
+POLISH_TRIES = 4  # chosen indexes (cheapest to lose per byte) the polish phase takes out, refilling
 
 
 @dataclass
@@ -133,8 +139,79 @@ def select(ev: Evaluator, candidates: list[IndexSpec], limits: Limits,
     if limits.max_bytes is None:
         return best
     starts = [best, _relax(ev, candidates, limits, write_cost, extend_attrs)]
-    return min((_swap(ev, candidates, s, limits, write_cost, extend_attrs) for s in starts),
+    best = min((_swap(ev, candidates, s, limits, write_cost, extend_attrs) for s in starts),
                key=lambda r: r.cost_after)
+    return _polish(ev, candidates, best, limits, write_cost, extend_attrs)
+
+
+def _polish(ev: Evaluator, candidates, selection: Selection, limits: Limits, write_cost, extend_attrs,
+            tries: int = POLISH_TRIES) -> Selection:
+    """The last pass, on the true workload cost: drop every chosen index whose removal does not
+    make the workload dearer (a later pick made it useless, or its presence steers the planner to
+    a worse plan), then refill the budget; then take out in turn each of the ``tries`` chosen
+    indexes that lose least per byte and free room for a paying candidate that did not fit,
+    refill without it, and keep the cheapest result (ties: the order of ``chosen``)."""
+    best = selection
+    kept = _drop_useless(ev, best.chosen, write_cost)
+    if len(kept) < len(best.chosen):
+        again = _greedy(ev, candidates, limits, write_cost, extend_attrs, True, start=kept,
+                        benefits=best.benefit)
+        if again.cost_after <= best.cost_after:
+            best = again
+    tried: set[tuple] = set()
+    while True:
+        room = _room_needed(ev, best, limits)
+        losses = {c.key(): _loss(ev, c, best.chosen, write_cost) for c in best.chosen}
+        order = sorted((c for c in best.chosen if c.key() not in tried and ev.size(c) >= room),
+                       key=lambda c: losses[c.key()] / max(ev.size(c), 8192))
+        improved = None
+        for out in order[:max(tries - len(tried), 0)]:
+            tried.add(out.key())
+            rest = [c for c in best.chosen if c is not out]
+            again = _greedy(ev, [c for c in candidates if c.key() != out.key()], limits, write_cost,
+                            extend_attrs, True, start=rest, benefits=best.benefit)
+            if again.cost_after < (improved or best).cost_after * (1 - 1e-6):
+                improved = again
+        if improved is None:
+            return _tidy(best, candidates)
+        best = improved
+
+
+def _room_needed(ev: Evaluator, selection: Selection, limits: Limits) -> float:
+    """Bytes an index must free to let in the smallest paying candidate that did not fit (taking
+    out a smaller one only lets in what already fitted, and the greedy took all that paid)."""
+    free = limits.max_bytes - sum(ev.size(c) for c in selection.chosen)
+    sizes = [ev.size(spec) for spec, why, gain in selection.rejected.values()
+             if why.startswith("over budget") and gain > 0]
+    return min(sizes) - free if sizes else float("inf")
+
+
+def _loss(ev: Evaluator, spec: IndexSpec, config: list[IndexSpec], write_cost) -> float:
+    """What the workload pays more without ``spec`` (only its table's statements can change)."""
+    rest = [c for c in config if c is not spec]
+    return ev.delta(ev.by_table.get(spec.table, []), rest, config)[0] - write_cost(spec)
+
+
+def _drop_useless(ev: Evaluator, config: list[IndexSpec], write_cost) -> list[IndexSpec]:
+    """``config`` without the indexes whose removal does not raise the cost, worst first."""
+    config = list(config)
+    while config:
+        loss, worst = min(((_loss(ev, c, config, write_cost), c) for c in config),
+                          key=lambda p: p[0])
+        if loss > 0:
+            break
+        config.remove(worst)
+    return config
+
+
+def _tidy(selection: Selection, candidates) -> Selection:
+    """Benefits of the chosen indexes only; a reason for each candidate left out."""
+    keys = {c.key() for c in selection.chosen}
+    selection.benefit = {k: v for k, v in selection.benefit.items() if k in keys}
+    for spec in candidates:
+        if spec.key() not in keys and spec.key() not in selection.rejected:
+            selection.rejected[spec.key()] = (spec, "over budget", 0.0)
+    return selection
 
 
 def _relax(ev: Evaluator, candidates, limits: Limits, write_cost, extend_attrs) -> Selection:
