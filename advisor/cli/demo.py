@@ -9,7 +9,7 @@ import click
 
 @click.command("demo")
 @click.option("--scale", default=1.0, show_default=True, help="ShopEase data scale.")
-@click.option("--requests", default=400, show_default=True, help="Requests per measured run.")
+@click.option("--requests", default=800, show_default=True, help="Requests per measured run.")
 @click.option("--repetitions", default=3, show_default=True, help="Measured runs per phase.")
 @click.option("--out", "out_dir", default=Path("reports"), type=click.Path(path_type=Path),
               show_default=True, help="Where the report, migrations and summary.json go.")
