@@ -23,14 +23,16 @@ THROUGHPUT_GAIN = 3.0
 
 def claims(endpoints: list[dict], overall: dict | None, eager: dict[str, dict]) -> dict:
     """The three claims from the validation rows (before / after indexes) and the eager run."""
+    from app_under_test.planted import INDEX_KINDS, by_kind
+
     rows = {row["endpoint"]: row for row in endpoints}
     return {
         "targets": {"p95_gain": P95_GAIN, "throughput_gain": THROUGHPUT_GAIN},
         "endpoints": [_latency(name, plants, rows[name], eager.get(name, {}))
-                      for name, plants in _planted_endpoints().items() if name in rows],
+                      for name, plants in _endpoints_of(by_kind(*INDEX_KINDS)).items() if name in rows],
         "throughput": _throughput(overall, eager.get("overall", {})) if overall else None,
         "n_plus_one": [_queries(plant, rows[plant.endpoints[0]], eager.get(plant.endpoints[0], {}))
-                       for plant in _n_plus_one() if plant.endpoints[0] in rows],
+                       for plant in by_kind("n_plus_one") if plant.endpoints[0] in rows],
     }
 
 
@@ -72,18 +74,10 @@ def _gain(slow: float | None, fast: float | None) -> float | None:
     return round(slow / fast, 1) if slow and fast else None
 
 
-def _planted_endpoints() -> dict[str, list[str]]:
-    from app_under_test.planted import INDEX_KINDS, PLANTED
-
+def _endpoints_of(plants: list) -> dict[str, list[str]]:
+    """Endpoint -> the ids of the plants that show there."""
     found: dict[str, list[str]] = {}
-    for plant in PLANTED:
-        if plant.kind in INDEX_KINDS:
-            for endpoint in plant.endpoints:
-                found.setdefault(endpoint, []).append(plant.id)
+    for plant in plants:
+        for endpoint in plant.endpoints:
+            found.setdefault(endpoint, []).append(plant.id)
     return dict(sorted(found.items()))
-
-
-def _n_plus_one() -> list:
-    from app_under_test.planted import PLANTED
-
-    return [plant for plant in PLANTED if plant.kind == "n_plus_one"]

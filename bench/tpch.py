@@ -137,16 +137,10 @@ def select_at_budgets(dsn: str, budgets_mb=BUDGETS_MB, *, max_width: int = 3,
     return rows
 
 
-def _planner_cost(whatif, sql: str, indexes, memo: dict | None = None, tables=None) -> float:
+def _planner_cost(whatif, sql: str, indexes, tables=None) -> float:
     """The plan's total cost as the planner estimates it - the literature's measure; the advisor's
     own cost (``WhatIf.cost``) prices a fragile LIMIT as read to the end and can be higher."""
-    key = (sql, frozenset(i.key() for i in indexes))
-    if memo is None or key not in memo:
-        cost = float(whatif.plan(sql, indexes, tables)["Total Cost"])
-        if memo is None:
-            return cost
-        memo[key] = cost
-    return memo[key]
+    return float(whatif.plan(sql, indexes, tables)["Total Cost"])
 
 
 def _query_floor(whatif, item, candidates) -> float:
@@ -156,8 +150,11 @@ def _query_floor(whatif, item, candidates) -> float:
     (a heuristic bound: a search can stop in a local minimum)."""
     mine, memo = [c for c in candidates if c.table in item.tables], {}
 
-    def price(config):
-        return _planner_cost(whatif, item.sql, config, memo, item.tables)
+    def price(config):  # WhatIf.plan is not cached, and the search prices a config many times
+        key = frozenset(c.key() for c in config)
+        if key not in memo:
+            memo[key] = _planner_cost(whatif, item.sql, config, item.tables)
+        return memo[key]
 
     best = price([])
     for config in ([], list(mine)):
