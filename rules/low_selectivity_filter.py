@@ -41,17 +41,21 @@ def _share(ctx, statement, table: Table, predicate: Predicate) -> tuple[float, s
     if column is None or column.stats is None:
         return None
     if predicate.value is not None or predicate.op != "=":
-        return kept(predicate, table), "constant"
+        return _known(kept(predicate, table), "constant")
     observed = ctx.observed(statement, predicate)
     if observed:
-        share = kept(predicate, table, observed)
-        return (share, "traced values") if share is not None else None
+        return _known(kept(predicate, table, observed), "traced values")
     # A parameter never seen: only claim "keeps most rows" if even the rarest value does.
     candidates = list(column.stats.most_common_freqs or [])
     rest = other_value(column.stats, table)
     if rest is not None:
         candidates.append(rest)
     return (min(candidates), "any value") if candidates else None
+
+
+def _known(share: float | None, basis: str) -> tuple[float, str] | None:
+    """pg_stats can leave the share unknown (no n_distinct, no most common values)."""
+    return (share, basis) if share is not None else None
 
 
 def _describe(p: Predicate, basis: str = "constant") -> str:
