@@ -28,7 +28,8 @@ N_PLUS_ONE = "n-plus-one"
 @dataclass
 class DemoSettings:
     scale: float = 1.0
-    requests: int = 800  # per measured run: ~30 samples of a 4 % endpoint, so p95 is not just the max
+    requests: int = 200  # per closed-loop run: throughput
+    latency_requests: int = 600  # of each phase's open-loop run: ~20 samples of a 3 % endpoint
     trace_requests: int = 200
     repetitions: int = 3
     concurrency: int = 4
@@ -120,8 +121,9 @@ def _migrations_dir(out_dir: Path) -> Path:
 def _validate(dsn: str, migrations: Path, analysis: Analysis, settings: DemoSettings, step) -> dict:
     from advisor.validate import ShopeaseWorkload, validate
 
-    lazy = ShopeaseWorkload(requests=settings.requests, concurrency=settings.concurrency)
-    eager = ShopeaseWorkload(requests=settings.requests, concurrency=settings.concurrency, eager=True)
+    sizes = {"requests": settings.requests, "latency_requests": settings.latency_requests,
+             "concurrency": settings.concurrency}
+    lazy, eager = ShopeaseWorkload(**sizes), ShopeaseWorkload(**sizes, eager=True)
     result = validate(dsn, migrations, lazy, plan=analysis.plan, repetitions=settings.repetitions,
                       also_after={"eager": eager}, on_step=step)
     after = {row["endpoint"]: row["after"] for row in result["endpoints"]}
@@ -143,6 +145,7 @@ def _summary(rows, analysis, revisions, validation, report, settings) -> dict:
         "rows": rows,
         "endpoints": validation.get("endpoints", []),
         "overall": validation.get("overall"),
+        "open_loop_rate": validation.get("open_loop_rate"),
         "indexes_created": [r.name for r in plan.recommendations if r.action == "create"] if plan else [],
         "indexes_dropped": [r.name for r in plan.recommendations if r.action == "drop"] if plan else [],
         "pruned": validation.get("pruned", []),

@@ -11,6 +11,14 @@ Figures that survive noise: both phases run in one process, each as a warm-up th
 ``repetitions`` measured runs; per-statement figures come from pg_stat_statements (reset before
 each run, calls and shared buffers per call next to time), per-endpoint ones from the driver, and
 each figure is the median over the repetitions.
+
+Latency at the same offered load: the repetitions are closed loop (each client sends its next
+request as soon as the last is answered), which measures what the app sustains but not what a
+user waits: once the app is faster, the clients just send more, the server saturates again and
+latency becomes queueing. So a workload that can also runs open loop, once per phase, at one
+fixed arrival rate for every phase (``LATENCY_LOAD`` of the throughput measured before, unless
+given), with latency counted from each request's scheduled arrival; those figures are the
+``load_*`` ones, and the p95 speed-up compares them.
 """
 
 from __future__ import annotations
@@ -35,6 +43,8 @@ from advisor.fingerprint import fingerprint
 from advisor.model import Plan
 
 MIN_HELPFUL_SPEEDUP = 1.2  # a recommendation whose statements got less than this faster "did not help"
+LATENCY_LOAD = 0.6  # open-loop arrival rate, as a share of the throughput before the migrations
+LOAD_FIGURES = ("p50_ms", "p95_ms", "p99_ms", "requests")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -51,14 +61,18 @@ class ShopeaseWorkload:
     eager: bool = False
     warmup: int = 30
     seed: int = 7
+    latency_requests: int | None = None  # of the open-loop run; ``requests`` if None
 
     name = "shopease"
+    open_loop = True
 
-    def run(self, dsn: str) -> dict | None:
+    def run(self, dsn: str, rate: float | None = None) -> dict | None:
+        """Closed loop; open loop at ``rate`` requests per second when given."""
         from app_under_test.driver import run_workload
 
-        result = run_workload(dsn, requests=self.requests, concurrency=self.concurrency,
-                              eager=self.eager, warmup=self.warmup, seed=self.seed)
+        requests = (self.latency_requests or self.requests) if rate else self.requests
+        result = run_workload(dsn, requests=requests, concurrency=self.concurrency,
+                              eager=self.eager, warmup=self.warmup, seed=self.seed, rate=rate)
         return result.to_dict()
 
     def warm_up(self, dsn: str) -> None:
@@ -75,7 +89,9 @@ class CommandWorkload:
     def name(self) -> str:
         return self.command
 
-    def run(self, dsn: str) -> dict | None:
+    open_loop = False
+
+    def run(self, dsn: str, rate: float | None = None) -> dict | None:
         env = {**os.environ, "DATABASE_URL": dsn, "ADVISOR_DSN": dsn}
         args = shlex.split(self.command.replace("{dsn}", shlex.quote(dsn)))
         if not args:
@@ -180,7 +196,9 @@ def _statement_stats(dsn: str) -> dict[str, dict]:
     return stats
 
 
-def _phase(dsn: str, workload, repetitions: int, tick: Callable[[str], None]) -> dict:
+def _phase(dsn: str, workload, repetitions: int, tick: Callable[[str], None],
+           rate: Callable[[list[dict]], float | None] = lambda runs: None) -> dict:
+    """``repetitions`` closed-loop runs, then one open-loop run at ``rate(runs)`` if any."""
     tick("warm-up")
     workload.warm_up(dsn)
     runs = []
@@ -189,7 +207,13 @@ def _phase(dsn: str, workload, repetitions: int, tick: Callable[[str], None]) ->
         _reset_stats(dsn)
         endpoints = workload.run(dsn)
         runs.append({"endpoints": endpoints, "statements": _statement_stats(dsn)})
-    return {"runs": runs, "index_scans": _index_scans(dsn)}
+    index_scans = _index_scans(dsn)
+    arrivals = rate(runs) if workload.open_loop else None
+    load = None
+    if arrivals:
+        tick(f"open loop at {arrivals:.1f} requests/s")
+        load = workload.run(dsn, rate=arrivals)
+    return {"runs": runs, "index_scans": index_scans, "load": load, "rate": arrivals}
 
 
 def _index_scans(dsn: str) -> dict[str, int]:
@@ -220,8 +244,9 @@ def _median_statements(runs: list[dict]) -> dict[str, dict]:
 _ENDPOINT_FIGURES = ("rps", "p50_ms", "p95_ms", "p99_ms", "mean_queries", "max_queries", "requests")
 
 
-def _median_endpoints(runs: list[dict]) -> dict[str, dict]:
-    per_run = [run["endpoints"] for run in runs if run["endpoints"]]
+def _median_endpoints(phase: dict) -> dict[str, dict]:
+    """Endpoint -> the medians of the closed-loop runs, and the open-loop run's ``load_*``."""
+    per_run = [run["endpoints"] for run in phase["runs"] if run["endpoints"]]
     if not per_run:
         return {}
     names = {name for r in per_run for name in r.get("endpoints", {})} | {"overall"}
@@ -230,7 +255,35 @@ def _median_endpoints(runs: list[dict]) -> dict[str, dict]:
         rows = [(r["overall"] if name == "overall" else r.get("endpoints", {}).get(name)) for r in per_run]
         rows = [row for row in rows if row]
         merged[name] = {f: _median([row.get(f) for row in rows]) for f in _ENDPOINT_FIGURES}
+        load = _endpoint(phase.get("load"), name)
+        if load:
+            merged[name].update({f"load_{f}": load[f] for f in LOAD_FIGURES})
     return merged
+
+
+def _endpoint(run: dict | None, name: str) -> dict | None:
+    if not run:
+        return None
+    return run["overall"] if name == "overall" else run["endpoints"].get(name)
+
+
+def _before_rate(share: float) -> Callable[[list[dict]], float | None]:
+    """The open-loop rate: ``share`` of the median closed-loop throughput of these runs."""
+    def rate(runs: list[dict]) -> float | None:
+        rps = _median([(run["endpoints"] or {}).get("overall", {}).get("rps") for run in runs])
+        return round(share * rps, 2) if rps else None
+    return rate
+
+
+def p95_label(result: dict) -> str:
+    """What the p95 figures of ``result`` are: at which offered load, or saturated."""
+    rate = result.get("open_loop_rate")
+    return f"p95 ms at {rate:g} requests/s" if rate else "p95 ms (closed loop)"
+
+
+def comparable_p95(figures: dict) -> float | None:
+    """The p95 the speed-ups compare: at the same offered load when measured, else closed loop."""
+    return figures.get("load_p95_ms") or figures.get("p95_ms")
 
 
 def _ratio(before: float | None, after: float | None) -> float | None:
@@ -246,14 +299,14 @@ def _ratio(before: float | None, after: float | None) -> float | None:
 
 def compare(before: dict, after: dict, plan: Plan | None) -> dict:
     """The validation document: per endpoint, per statement, per recommendation."""
-    eb, ea = _median_endpoints(before["runs"]), _median_endpoints(after["runs"])
+    eb, ea = _median_endpoints(before), _median_endpoints(after)
     endpoints = []
     for name in sorted(set(eb) | set(ea)):
         if name == "overall":
             continue
         b, a = eb.get(name, {}), ea.get(name, {})
         endpoints.append({"endpoint": name, "before": b, "after": a,
-                          "p95_speedup": _ratio(b.get("p95_ms"), a.get("p95_ms"))})
+                          "p95_speedup": _ratio(comparable_p95(b), comparable_p95(a))})
     sb, sa = _median_statements(before["runs"]), _median_statements(after["runs"])
     statements = []
     for key in sorted(set(sb) & set(sa), key=lambda k: -(sb[k]["mean_ms"] * sb[k]["calls"])):
@@ -265,7 +318,7 @@ def compare(before: dict, after: dict, plan: Plan | None) -> dict:
     if "overall" in eb and "overall" in ea:
         overall = {"before": eb["overall"], "after": ea["overall"],
                    "throughput_ratio": _ratio(ea["overall"]["rps"], eb["overall"]["rps"]),
-                   "p95_speedup": _ratio(eb["overall"]["p95_ms"], ea["overall"]["p95_ms"])}
+                   "p95_speedup": _ratio(comparable_p95(eb["overall"]), comparable_p95(ea["overall"]))}
     return {"endpoints": endpoints, "overall": overall, "statements": statements,
             "recommendations": _judge(plan, statements, after["index_scans"])}
 
@@ -322,29 +375,33 @@ def apply_migrations(dsn: str, directory: Path) -> None:
 
 
 def validate(dsn: str, migrations: Path, workload, *, plan: Plan | None = None,
-             repetitions: int = 3, in_place: bool = False,
+             repetitions: int = 3, in_place: bool = False, rate: float | None = None,
              also_after: dict | None = None,
              on_step: Callable[[str], None] | None = None) -> dict:
     """Run ``workload`` before and after applying ``migrations``; the comparison document.
 
-    ``also_after`` names other workloads (e.g. the app with an N+1 fix switched on) measured the
-    same way after the migrations; their per-endpoint medians land in ``result["variants"]``.
+    ``rate`` is the open-loop arrival rate (requests per second) of every phase; by default
+    ``LATENCY_LOAD`` of the throughput measured before. ``also_after`` names other workloads
+    (e.g. the app with an N+1 fix switched on) measured the same way after the migrations; their
+    per-endpoint medians land in ``result["variants"]``.
     """
     tick = on_step or (lambda _step: None)
     target = _in_place(dsn) if in_place else scratch_copy(dsn)
     variants = {}
     with target as where:
-        before = _phase(where, workload, repetitions, lambda s: tick(f"before: {s}"))
+        before = _phase(where, workload, repetitions, lambda s: tick(f"before: {s}"),
+                        (lambda runs: rate) if rate else _before_rate(LATENCY_LOAD))
         tick("applying migrations")
         apply_migrations(where, migrations)
-        after = _phase(where, workload, repetitions, lambda s: tick(f"after: {s}"))
+        same = lambda runs: before["rate"]  # noqa: E731
+        after = _phase(where, workload, repetitions, lambda s: tick(f"after: {s}"), same)
         for name, other in (also_after or {}).items():
-            runs = _phase(where, other, repetitions, lambda s, n=name: tick(f"after, {n}: {s}"))
-            variants[name] = _median_endpoints(runs["runs"])
+            runs = _phase(where, other, repetitions, lambda s, n=name: tick(f"after, {n}: {s}"), same)
+            variants[name] = _median_endpoints(runs)
     result = compare(before, after, plan)
     result["variants"] = variants
     result.update({"workload": workload.name, "repetitions": repetitions,
-                   "scratch_copy": not in_place})
+                   "scratch_copy": not in_place, "open_loop_rate": before["rate"]})
     return result
 
 

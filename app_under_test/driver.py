@@ -261,13 +261,17 @@ class _Runner:
         self.engine, self.before, self.after = engine, before, after
         self.counter = _QueryCounter(engine)
 
-    def execute(self, request: Request) -> Record:
-        """One request in one transaction; its latency, query count and error if any."""
+    def execute(self, request: Request, arrival: float | None = None) -> Record:
+        """One request in one transaction; its latency, query count and error if any.
+
+        Latency counts from ``arrival`` (a ``perf_counter`` time) when given: an open-loop
+        request that waited for a free worker waited in the user's eyes too.
+        """
         if self.before:
             self.before(request.label)
         self.counter.reset()
         error = None
-        start = time.perf_counter()
+        start = time.perf_counter() if arrival is None else arrival
         try:
             with Session(self.engine) as session, session.begin():
                 ENDPOINTS[request.label](session, **request.params)
@@ -291,7 +295,7 @@ def _check_mix(mix: dict[str, float]) -> dict[str, float]:
 
 def run_workload(dsn: str, *, requests: int | None = None, duration: float | None = None,
                  concurrency: int = 4, eager: bool = False, warmup: int = 20, seed: int = 7,
-                 mix: dict[str, float] | None = None,
+                 mix: dict[str, float] | None = None, rate: float | None = None,
                  on_progress: Callable[[int, int | None], None] | None = None,
                  before_request: Hook | None = None, after_request: Hook | None = None,
                  engine_hook: Callable[[Engine], None] | None = None) -> WorkloadResult:
@@ -300,6 +304,11 @@ def run_workload(dsn: str, *, requests: int | None = None, duration: float | Non
     ``before_request``/``after_request`` are called with the endpoint label around every request
     (warm-up included), in the thread that runs it; ``engine_hook`` once with the engine.
     ``on_progress(done, total)`` after each measured request (``total`` None when timed).
+
+    Closed loop by default: ``concurrency`` clients, each sending its next request when the
+    last one is answered, so the run measures what the app sustains. With ``rate``, open loop:
+    requests arrive ``rate`` per second on a fixed schedule, ``concurrency`` workers serve them in
+    order, and latency counts from the scheduled arrival, so queueing is measured, not hidden.
     """
     mix = _check_mix(mix or DEFAULT_MIX)
     if requests is None and duration is None:
@@ -312,7 +321,8 @@ def run_workload(dsn: str, *, requests: int | None = None, duration: float | Non
     try:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="shopease") as pool:
             list(pool.map(runner.execute, itertools.islice(planner, warmup)))
-            records, elapsed = _measure(pool, runner, planner, concurrency, requests, duration, on_progress)
+            records, elapsed = _measure(pool, runner, planner, concurrency, requests, duration,
+                                        rate, on_progress)
     finally:
         engine.dispose()
     per_label, overall = summarize(records, elapsed)
@@ -320,20 +330,24 @@ def run_workload(dsn: str, *, requests: int | None = None, duration: float | Non
     return WorkloadResult(per_label, overall, round(elapsed, 3), concurrency, eager, seed, samples)
 
 
-def _measure(pool, runner, planner, concurrency, requests, duration, on_progress):
+def _measure(pool, runner, planner, concurrency, requests, duration, rate, on_progress):
     lock = threading.Lock()
     records: list[Record] = []
-    source = itertools.islice(planner, requests) if requests is not None else planner
+    source = enumerate(itertools.islice(planner, requests) if requests is not None else planner)
     start = time.perf_counter()
     deadline = start + duration if duration is not None else None
 
     def worker() -> None:
         while deadline is None or time.perf_counter() < deadline:
             with lock:
-                request = next(source, None)
+                index, request = next(source, (None, None))
             if request is None:
                 return
-            record = runner.execute(request)
+            arrival = None
+            if rate:
+                arrival = start + index / rate
+                time.sleep(max(0.0, arrival - time.perf_counter()))
+            record = runner.execute(request, arrival)
             with lock:  # progress is reported in order
                 records.append(record)
                 if on_progress:

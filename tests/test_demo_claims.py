@@ -36,3 +36,13 @@ def test_n_plus_one_is_met_when_eager_queries_stay_at_the_bound():
     still_n = claims([lazy], None, {"order_history": {"mean_queries": 3.4, "max_queries": 7}})
     assert [row["met"] for row in fixed["n_plus_one"]] == [True]
     assert [row["met"] for row in still_n["n_plus_one"]] == [False]
+
+
+def test_p95_claims_compare_the_open_loop_figures_when_measured():
+    row = _row("login", 100.0, 50.0)
+    row["before"]["load_p95_ms"] = 200.0
+    row["after"]["load_p95_ms"] = 40.0
+    eager = {"login": {"p95_ms": 50.0, "load_p95_ms": 10.0}}
+    [login] = claims([row], None, eager)["endpoints"]
+    assert (login["p95_before"], login["p95_indexes"], login["p95_advice"]) == (200.0, 40.0, 10.0)
+    assert login["gain_advice"] == 20.0 and login["met"]

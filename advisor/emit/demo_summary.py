@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from advisor.emit.validation import recommendations_table
+from advisor.validate import comparable_p95, p95_label
 
 
 def _fmt(value, digits: int = 1) -> str:
@@ -20,7 +21,8 @@ def stages_table(summary: dict) -> Table:
     """Per endpoint: before -> with the indexes -> with the indexes and eager loading."""
     table = Table(title="ShopEase per endpoint: before -> indexes -> indexes + eager loading "
                         "(medians)")
-    for col in ("endpoint", "p95 ms", "p95 gain (indexes)", "RPS", "queries/request"):
+    for col in ("endpoint", p95_label(summary), "p95 gain (indexes)", "RPS (closed loop)",
+                "queries/request"):
         table.add_column(col, justify="left" if col == "endpoint" else "right")
     eager = summary.get("eager_loading", {}).get("eager", {})
     rows = list(summary.get("endpoints", []))
@@ -28,10 +30,11 @@ def stages_table(summary: dict) -> Table:
         rows.append({"endpoint": "overall", **summary["overall"]})
     for row in rows:
         b, a, e = row["before"], row["after"], eager.get(row["endpoint"], {})
+        p95 = [comparable_p95(b), comparable_p95(a), comparable_p95(e)]
         table.add_row(
             row["endpoint"],
-            f"{_fmt(b.get('p95_ms'))} -> {_fmt(a.get('p95_ms'))} -> {_fmt(e.get('p95_ms'))}",
-            _x(b.get("p95_ms"), a.get("p95_ms")),
+            " -> ".join(_fmt(value) for value in p95),
+            _x(p95[0], p95[1]),
             f"{_fmt(b.get('rps'))} -> {_fmt(a.get('rps'))} -> {_fmt(e.get('rps'))}",
             f"{_fmt(b.get('mean_queries'))} -> {_fmt(e.get('mean_queries'))}")
     return table

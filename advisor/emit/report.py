@@ -24,6 +24,7 @@ from advisor.emit.document import ranked_findings, ranked_recommendations, summa
 from advisor.emit.plan_tree import plan_view, plans_after
 from advisor.emit.summaries import gain_percent, human_bytes, short_sql, weighted_costs
 from advisor.model import SEVERITIES, Analysis, Finding, Snapshot, Statement
+from advisor.validate import comparable_p95, p95_label
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 TOP_STATEMENTS = 15
@@ -94,6 +95,7 @@ def report_context(analysis: Analysis, snapshot: Snapshot, validation: dict | No
         "statements": statements,
         "validation": _validation_view(validation) if validation else None,
         "eager": _eager_rows((validation or {}).get("eager_loading")),
+        "p95_label": p95_label(validation or {}),
     }
 
 
@@ -223,8 +225,13 @@ def _validation_view(validation: dict) -> dict[str, Any]:
     view = {"v": validation, "recommendations": recs, "endpoints": endpoints,
             "overall": validation.get("overall"), "statements": (validation.get("statements") or [])[:15],
             "endpoint_chart": None, "speedup_chart": None}
-    rows = [(e["endpoint"], e.get("before", {}).get("p95_ms"), e.get("after", {}).get("p95_ms"))
-            for e in endpoints]
+    endpoints = [{**e, "p95_before": comparable_p95(e.get("before", {})),
+                  "p95_after": comparable_p95(e.get("after", {}))} for e in endpoints]
+    view["endpoints"] = endpoints
+    view["p95_label"] = p95_label(validation)
+    if view["overall"]:
+        view["overall_p95"] = [comparable_p95(view["overall"][side]) for side in ("before", "after")]
+    rows = [(e["endpoint"], e["p95_before"], e["p95_after"]) for e in endpoints]
     if rows:
         view["endpoint_chart"] = charts.before_after_chart(rows, "p95 latency (ms)", "endpoints")
     rows = [(r["name"], r.get("estimated_speedup"), r.get("measured_speedup")) for r in recs]
@@ -244,6 +251,7 @@ def _eager_rows(eager: dict | None) -> list[dict[str, Any]]:
         return run.get("endpoints", run) if isinstance(run.get("endpoints", run), dict) else {}
 
     lazy, fixed = endpoints(eager.get("lazy")), endpoints(eager.get("eager"))
-    rows = [{"endpoint": name, "before": lazy[name], "after": fixed.get(name, {})}
+    rows = [{"endpoint": name, "before": lazy[name], "after": fixed.get(name, {}),
+             "p95_before": comparable_p95(lazy[name]), "p95_after": comparable_p95(fixed.get(name, {}))}
             for name in lazy if isinstance(lazy[name], dict)]
     return sorted(rows, key=lambda r: -(r["before"].get("mean_queries") or 0))

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from advisor.errors import AdvisorError
 from advisor.model import Plan
+from advisor.validate import comparable_p95, p95_label
 
 
 def load_plan(path: Path) -> Plan:
@@ -40,7 +41,7 @@ def _x(value) -> str:
 
 def endpoints_table(result: dict) -> Table:
     table = Table(title="Endpoints, before -> after (medians)")
-    for col in ("endpoint", "p95 ms", "RPS", "queries/request", "p95 speedup"):
+    for col in ("endpoint", p95_label(result), "RPS (closed loop)", "queries/request", "p95 speedup"):
         table.add_column(col, justify="left" if col == "endpoint" else "right")
     rows = list(result.get("endpoints", []))
     if result.get("overall"):
@@ -48,7 +49,7 @@ def endpoints_table(result: dict) -> Table:
     for row in rows:
         b, a = row["before"], row["after"]
         table.add_row(row["endpoint"],
-                      f"{_fmt(b.get('p95_ms'))} -> {_fmt(a.get('p95_ms'))}",
+                      f"{_fmt(comparable_p95(b))} -> {_fmt(comparable_p95(a))}",
                       f"{_fmt(b.get('rps'))} -> {_fmt(a.get('rps'))}",
                       f"{_fmt(b.get('mean_queries'))} -> {_fmt(a.get('mean_queries'))}",
                       _x(row.get("p95_speedup")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 
 from click.testing import CliRunner
 from sqlalchemy import event
@@ -100,3 +101,19 @@ def test_a_timed_run_stops_after_its_duration(shopease_db):
     assert result.overall.requests == len(progress) > 0
     assert progress[-1] == (result.overall.requests, None)
     assert 0.5 <= result.duration_s < 5
+
+
+def test_open_loop_latency_counts_the_wait_for_a_free_worker(shopease_db):
+    # One worker, 50 ms per request, a request every 10 ms: request i waits for the i before
+    # it, so its latency is about 50 + 40 i ms, not the 50 ms of service a closed loop reports.
+    slow = lambda label: time.sleep(0.05)  # noqa: E731
+    result = run_workload(shopease_db, requests=10, rate=100, concurrency=1, warmup=0,
+                          mix={"login": 1}, before_request=slow)
+    assert result.overall.p99_ms >= 350
+    assert result.overall.p50_ms >= 200
+
+
+def test_open_loop_spreads_the_requests_over_their_schedule(shopease_db):
+    result = run_workload(shopease_db, requests=9, rate=20, concurrency=2, warmup=0, mix={"login": 1})
+    assert result.duration_s >= 8 / 20
+    assert result.overall.p95_ms < 8 / 20 * 1000  # served as they arrive, not queued to the end
