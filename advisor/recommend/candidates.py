@@ -12,7 +12,8 @@
 B-tree keys: equality columns first (most selective first), then at most one range or sort
 column (in the ORDER BY's direction). Also every single column (the start of Extend-style
 widening), equality-led pairs, a partial index for a selective constant predicate, a covering
-variant (INCLUDE) when few other columns are read, and a trigram GIN for a leading-wildcard LIKE.
+variant (INCLUDE) of the best guess and of each join key when few other columns are read, and a
+trigram GIN for a leading-wildcard LIKE.
 Tables under ``min_table_rows`` get none; neither does what an existing valid index covers.
 """
 
@@ -26,7 +27,7 @@ from advisor.model import Catalog, Index, IndexSpec, OrderItem, Predicate, Query
 
 MIN_TABLE_ROWS = 1_000
 PARTIAL_MAX_SHARE = 0.2  # a constant predicate keeping at most this share of rows earns a partial index
-MAX_INCLUDE = 3  # covering variant only when at most this many other columns are read
+MAX_INCLUDE = 4  # covering variant only when at most this many other columns are read
 MAX_PAIR_ATTRS = 8
 NULL_KEY_MAX_SHARE = 0.5  # an IS NULL keeping more rows than this is no key column
 EQUALITY = ("=", "in", "any", "is null")
@@ -62,7 +63,7 @@ def generate(shapes: list[QueryShape], catalog: Catalog, *, max_width: int = 3,
                 continue
             existing = [i for i in catalog.indexes_on(table.qualname) if i.is_valid]
             specs += [s for s in for_access(access, table, max_width)
-                      if not any(covers(i, s) for i in existing)]
+                      if not any(covers(i, s) or _needless_cover(s, i) for i in existing)]
         specs = _unique_specs(specs)
         if specs:
             result[shape.fingerprint] = specs
@@ -88,7 +89,9 @@ def for_access(access: TableAccess, table: Table, max_width: int = 3) -> list[In
         pool = attrs.all()[:MAX_PAIR_ATTRS]
         specs += [IndexSpec(q, [a, b]) for a in attrs.equality for b in pool if a != b]
     specs += _partials(attrs, q, leading, tails, max_width)
-    specs += _covering(specs[:1], access, max_width)
+    # A join key is probed from the other side, one key at a time: only an index led by that
+    # key serves the probe, and covering it saves a heap visit per joined row.
+    specs += _covering(specs[:1] + [IndexSpec(q, [c]) for c in access.join_columns], access, max_width)
     specs += [IndexSpec(q, [c], method="gin", opclass=TRGM) for c in attrs.trigram]
     return _unique_specs(specs)
 
@@ -130,6 +133,13 @@ def covers(index: Index, spec: IndexSpec) -> bool:
     if keys[:len(wanted)] != wanted:
         return False
     return {_norm(c) for c in spec.include} <= set(keys) | {_norm(c) for c in index.include}
+
+
+def _needless_cover(spec: IndexSpec, index: Index) -> bool:
+    """A covering variant keyed on a unique index's columns: each probe finds one row, so the
+    INCLUDE saves one heap visit at the price of a second copy of the table."""
+    return bool(spec.include) and index.is_unique and not index.predicate and \
+        [_norm(_bare(c)) for c in index.columns] == [_norm(_bare(c)) for c in spec.columns]
 
 
 def _partials(attrs: _Attrs, q: str, leading: list[str], tails: list[str], max_width: int):

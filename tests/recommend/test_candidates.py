@@ -28,7 +28,10 @@ def _catalog(indexes=(), extensions=None):
         Column("email", "text", stats=ColumnStats(n_distinct=-1))])
     categories = Table("public", "categories", reltuples=60, columns=[Column("id", "int"), Column("slug", "text")])
     products = Table("public", "products", reltuples=100_000, columns=[Column("name", "text")])
-    return Catalog([orders, users, categories, products], indexes=list(indexes),
+    items = Table("public", "order_items", reltuples=600_000, columns=[
+        Column("order_id", "bigint", stats=ColumnStats(n_distinct=-0.3)),
+        Column("product_id", "bigint", stats=ColumnStats(n_distinct=90_000))])
+    return Catalog([orders, users, categories, products, items], indexes=list(indexes),
                    extensions=extensions or {"pg_trgm": "1.6"})
 
 
@@ -117,3 +120,21 @@ def test_width_limit():
         Predicate("id", "="), Predicate("user_id", "="), Predicate("status", "=")],
         order_by=[OrderItem("created_at")]))
     assert max(len(s.columns) for s in generate([shape], _catalog(), max_width=2)["f1"]) == 2
+
+
+def test_each_join_key_gets_a_covering_variant():
+    # order_items joined to orders and to products: a nested loop probes it by one key or the
+    # other, so each key alone, covering the columns read, is a candidate.
+    shape = _shape(TableAccess("public.order_items", join_columns=["order_id", "product_id"],
+                               columns_used=["order_id", "product_id", "quantity", "unit_price"]))
+    found = _columns(generate([shape], _catalog())["f1"])
+    assert (["product_id"], None, ["order_id", "quantity", "unit_price"], "btree") in found
+    assert (["order_id"], None, ["product_id", "quantity", "unit_price"], "btree") in found
+
+
+def test_no_covering_variant_on_a_unique_key():
+    pk = Index("public", "pk_orders", "public.orders", "CREATE UNIQUE INDEX pk_orders ON public.orders "
+               "USING btree (id)", columns=["id"], is_unique=True, is_primary=True)
+    shape = _shape(TableAccess("public.orders", join_columns=["id"], columns_used=["id", "total", "status"]))
+    assert not any(s.include for s in generate([shape], _catalog([pk])).get("f1", []))
+    assert any(s.include == ["total", "status"] for s in generate([shape], _catalog())["f1"])
