@@ -93,8 +93,11 @@ def _quality_rows(plan, result: dict) -> list[dict]:
                      "after": f"{after:,.1f}", "ratio before/after": f"{before / after:.2f}×"})
     overall = result.get("overall")
     if overall:
-        rows.append({"figure": "p95 latency (ms)", "before": f"{overall['before']['p95_ms']:.1f}",
-                     "after": f"{overall['after']['p95_ms']:.1f}",
+        from advisor.validate import comparable_p95, p95_label
+
+        rows.append({"figure": f"overall {p95_label(result)}",
+                     "before": f"{comparable_p95(overall['before']):.1f}",
+                     "after": f"{comparable_p95(overall['after']):.1f}",
                      "ratio before/after": f"{overall['p95_speedup']:.2f}×"})
         rows.append({"figure": "throughput (requests/s)", "before": f"{overall['before']['rps']:.1f}",
                      "after": f"{overall['after']['rps']:.1f}",
