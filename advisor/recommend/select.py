@@ -296,7 +296,8 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
         _, _, move = heapq.heappop(heap)
         if not _valid(move, config):
             continue
-        if move.replaces is None:  # a wider version of a chosen index replaces it, never joins it
+        candidate = move.replaces is None  # not a widening: its rejection is worth a reason
+        if candidate:  # a wider version of a chosen index replaces it, never joins it
             narrower = next((c for c in config if _covered_by(c, [move.add])), None)
             move = Move(move.add, narrower) if narrower else move
         try:
@@ -305,7 +306,7 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
             rejected[move.add.key()] = (move.add, f"not costed: {exc}", 0.0)
             continue
         if why:
-            if move.replaces is None:
+            if candidate:
                 rejected[move.add.key()] = (move.add, why, gain)
             if gain <= 0 and not why.startswith("covered"):
                 dormant.append(move)  # may pay once another index changes the plan (joins)

@@ -169,3 +169,11 @@ def test_polish_drops_an_index_whose_presence_raises_the_cost_and_keeps_the_budg
         assert polished.cost_after == ev.total([status]) < start.cost_after
         assert sum(ev.size(c) for c in polished.chosen) <= budget
         assert created.key() in polished.rejected and set(polished.benefit) <= {status.key()}
+
+
+def test_without_a_budget_no_candidate_is_rejected_as_over_budget(shop_dsn, shop_snapshot):
+    # Each rejected candidate states its own reason; "over budget" with no budget set was the
+    # label of a candidate that would have widened a chosen index and was turned down.
+    plan = recommend(shop_dsn, shop_snapshot, Analysis(), RecommendSettings(max_width=3))
+    reasons = [r.reason for r in plan.rejected]
+    assert reasons and not [r for r in reasons if r.startswith("over budget")], reasons
