@@ -47,7 +47,7 @@ def run_demo(settings: DemoSettings, step: Callable[[str], None] = lambda s: Non
         step("capturing and analysing")
         pipeline, analysis = _advise(pg, dsn, traces_path)
         step("writing migrations")
-        migrations = _migrations_dir(settings.out_dir)
+        migrations = shopease_migrations(settings.out_dir / "shopease-migrations")
         revisions = pipeline.write_migrations(analysis, migrations)
         step("validating on a scratch copy: before, after the indexes, and with eager loading")
         validation = _validate(dsn, migrations, analysis, settings, step)
@@ -103,18 +103,17 @@ def _advise(pg: EmbeddedPostgres, dsn: str, traces_path: Path):
     return pipeline, pipeline.analyze(recommend=True)
 
 
-def _migrations_dir(out_dir: Path) -> Path:
-    """A working copy of ShopEase's Alembic project, so the repo's own history stays clean."""
+def shopease_migrations(target: Path) -> Path:
+    """A working copy of ShopEase's Alembic project in ``target``, so the repo's own history
+    stays clean; revisions written there chain onto the app's head."""
     import app_under_test
 
     app = Path(app_under_test.__file__).parent
-    target = out_dir / "shopease-migrations"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     shutil.copytree(app / "migrations", target / "migrations",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    ini = (app / "alembic.ini").read_text()
-    (target / "alembic.ini").write_text(ini)
+    (target / "alembic.ini").write_text((app / "alembic.ini").read_text())
     return target
 
 

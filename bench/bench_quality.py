@@ -9,9 +9,6 @@ selection vs an exhaustive search over a small candidate set (the recommend engi
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import psycopg
 
 from bench.report import SectionResult
@@ -23,6 +20,7 @@ MAX_EXHAUSTIVE_CANDIDATES = 10
 
 
 def run(ctx) -> SectionResult:
+    from advisor.demo import shopease_migrations
     from advisor.embedded import EmbeddedPostgres
     from advisor.pipeline import Pipeline
     from advisor.validate import ShopeaseWorkload, validate
@@ -42,7 +40,7 @@ def run(ctx) -> SectionResult:
         pipeline = Pipeline.from_options(dsn=dsn)
         analysis = pipeline.analyze(recommend=True)
         plan = analysis.plan
-        migrations = _migrations_copy(ctx.data_dir / "quality")
+        migrations = shopease_migrations(ctx.data_dir / "quality")
         pipeline.write_migrations(analysis, migrations)
         result = validate(dsn, migrations, ShopeaseWorkload(requests=requests),
                           plan=plan, repetitions=ctx.repeats(REPETITIONS))
@@ -59,18 +57,6 @@ def run(ctx) -> SectionResult:
         markdown = ("### Greedy selection vs exhaustive optimum (small candidate sets)\n\n"
                     + markdown_table(greedy_rows))
     return SectionResult("quality", "", rows=rows, notes=notes, markdown=markdown)
-
-
-def _migrations_copy(target: Path) -> Path:
-    import app_under_test
-
-    app = Path(app_under_test.__file__).parent
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    shutil.copytree(app / "migrations", target / "migrations",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    (target / "alembic.ini").write_text((app / "alembic.ini").read_text())
-    return target
 
 
 def _quality_rows(plan, result: dict) -> list[dict]:

@@ -8,10 +8,11 @@ import psycopg
 import pytest
 
 from advisor.ddl import create_index_sql, index_name
+from advisor.demo import shopease_migrations
 from advisor.emit.migrations import write_migrations
 from advisor.errors import AdvisorError
 from advisor.model import IndexSpec, Plan, Recommendation, StatementGain
-from advisor.validate import CommandWorkload, validate
+from advisor.validate import CommandWorkload, ShopeaseWorkload, validate
 
 LOOKUP = "SELECT id, v FROM items WHERE k = $1"
 
@@ -86,3 +87,24 @@ def test_failing_workload_is_a_clear_error_and_cleans_up(pg, items_db, tmp_path)
     with pytest.raises(AdvisorError, match="workload command failed.*boom"):
         validate(items_db, migrations, failing, plan=plan, repetitions=1)
     assert _scratch_databases(pg) == []
+
+
+def test_shopease_latency_is_measured_open_loop_at_one_rate_for_both_phases(shopease_db, tmp_path):
+    spec = IndexSpec(table="public.cart_items", columns=["cart_id"])
+    plan = Plan(recommendations=[Recommendation(action="create", table="public.cart_items",
+                                                name=index_name(spec), ddl=create_index_sql(spec, index_name(spec)),
+                                                index=spec)])
+    migrations = shopease_migrations(tmp_path / "shopease")
+    write_migrations(plan, migrations)
+    workload = ShopeaseWorkload(requests=30, latency_requests=40, warmup=5)
+
+    result = validate(shopease_db, migrations, workload, repetitions=1, rate=40.0)
+
+    assert result["open_loop_rate"] == 40.0
+    overall = result["overall"]
+    assert overall["before"]["load_requests"] == overall["after"]["load_requests"] == 40
+    assert overall["before"]["requests"] == 30
+    for row in result["endpoints"]:
+        before, after = row["before"].get("load_p95_ms"), row["after"].get("load_p95_ms")
+        if before and after:  # the speed-up compares the open-loop p95, not the closed-loop one
+            assert row["p95_speedup"] == pytest.approx(before / after)
