@@ -18,6 +18,8 @@ issues a constant number of queries per request with eager loading (at most the 
 
 from __future__ import annotations
 
+from advisor.validate import comparable_p95
+
 P95_GAIN = 10.0
 THROUGHPUT_GAIN = 3.0
 
@@ -45,8 +47,6 @@ def all_met(check: dict) -> bool:
 
 
 def _latency(name: str, plants: list[str], row: dict, eager: dict) -> dict:
-    from advisor.validate import comparable_p95
-
     before, after, advice = (comparable_p95(figures) for figures in (row["before"], row["after"], eager))
     gain_advice = _gain(before, advice)
     return {"endpoint": name, "planted": plants, "p95_before": before, "p95_indexes": after,

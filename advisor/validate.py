@@ -393,7 +393,9 @@ def validate(dsn: str, migrations: Path, workload, *, plan: Plan | None = None,
                         (lambda runs: rate) if rate else _before_rate(LATENCY_LOAD))
         tick("applying migrations")
         apply_migrations(where, migrations)
-        same = lambda runs: before["rate"]  # noqa: E731
+        def same(_runs: list[dict]) -> float | None:  # every phase at the rate before had
+            return before["rate"]
+
         after = _phase(where, workload, repetitions, lambda s: tick(f"after: {s}"), same)
         for name, other in (also_after or {}).items():
             runs = _phase(where, other, repetitions, lambda s, n=name: tick(f"after, {n}: {s}"), same)

@@ -46,12 +46,14 @@ def build(dsn: str, scale: float, seed: int) -> None:
 @click.option("--requests", type=int, default=None, help="number of measured requests (default 200)")
 @click.option("--duration", type=float, default=None, help="run for this many seconds instead")
 @click.option("--concurrency", type=int, default=4, show_default=True)
+@click.option("--rate", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="open loop: requests arrive this many per second (latency from the arrival)")
 @click.option("--eager/--lazy", default=False, help="load relations eagerly (no N+1)")
 @click.option("--warmup", type=int, default=20, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="also write the result as JSON to this file")
-def run(dsn, requests, duration, concurrency, eager, warmup, seed, json_path) -> None:
+def run(dsn, requests, duration, concurrency, rate, eager, warmup, seed, json_path) -> None:
     """Run the workload and print per-endpoint latency, RPS and queries per request."""
     if requests is not None and duration is not None:
         raise click.UsageError("give --requests or --duration, not both")
@@ -59,7 +61,7 @@ def run(dsn, requests, duration, concurrency, eager, warmup, seed, json_path) ->
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("run", total=requests or (None if duration else 200))
         result = run_workload(dsn, requests=requests, duration=duration, concurrency=concurrency,
-                              eager=eager, warmup=warmup, seed=seed,
+                              eager=eager, warmup=warmup, seed=seed, rate=rate,
                               on_progress=lambda done, total: progress.update(task, completed=done))
     out.print(render_table(result))
     for sample in result.error_samples:

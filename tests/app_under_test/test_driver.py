@@ -86,6 +86,16 @@ def test_cli_run_writes_json_and_prints_the_table(shopease_db, tmp_path):
     assert json.loads(out.read_text())["overall"]["requests"] == 10
 
 
+def test_cli_run_open_loop_keeps_to_its_rate(shopease_db, tmp_path):
+    out = tmp_path / "run.json"
+    done = CliRunner().invoke(main, ["run", "--dsn", shopease_db, "--requests", "6", "--rate", "10",
+                                     "--warmup", "0", "--json", str(out)])
+    assert done.exit_code == 0, done.output
+    assert json.loads(out.read_text())["duration_s"] >= 0.5  # the sixth arrives 0.5 s in
+    refused = CliRunner().invoke(main, ["run", "--dsn", shopease_db, "--rate", "0"])
+    assert refused.exit_code == 2
+
+
 def test_cli_build_migrates_and_generates(fresh_db):
     done = CliRunner().invoke(main, ["build", "--dsn", fresh_db, "--scale", "0.002"])
     assert done.exit_code == 0, done.output
