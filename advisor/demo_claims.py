@@ -29,7 +29,7 @@ def claims(endpoints: list[dict], overall: dict | None, eager: dict[str, dict]) 
     from app_under_test.planted import INDEX_KINDS, by_kind
 
     rows = {row["endpoint"]: row for row in endpoints}
-    return {
+    check = {
         "targets": {"p95_gain": P95_GAIN, "throughput_gain": THROUGHPUT_GAIN},
         "endpoints": [_latency(name, plants, rows[name], eager.get(name, {}))
                       for name, plants in _endpoints_of(by_kind(*INDEX_KINDS)).items() if name in rows],
@@ -37,13 +37,10 @@ def claims(endpoints: list[dict], overall: dict | None, eager: dict[str, dict]) 
         "n_plus_one": [_queries(plant, rows[plant.endpoints[0]], eager.get(plant.endpoints[0], {}))
                        for plant in by_kind("n_plus_one") if plant.endpoints[0] in rows],
     }
-
-
-def all_met(check: dict) -> bool:
-    parts = [*check["endpoints"], *check["n_plus_one"]]
-    if check["throughput"]:
-        parts.append(check["throughput"])
-    return bool(parts) and all(part["met"] for part in parts)
+    parts = [*check["endpoints"], *check["n_plus_one"], *filter(None, [check["throughput"]])]
+    check.update(met=sum(part["met"] for part in parts), total=len(parts))
+    check["all_met"] = check["total"] > 0 and check["met"] == check["total"]
+    return check
 
 
 def _latency(name: str, plants: list[str], row: dict, eager: dict) -> dict:

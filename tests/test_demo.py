@@ -30,6 +30,7 @@ def test_demo_tells_the_whole_story(tmp_path):
     assert all(row["met"] for row in claims["n_plus_one"]), claims["n_plus_one"]
     assert claims["throughput"]["rps_before"] > 0
     assert "Claims" in done.stdout
+    assert f"claims met: {claims['met']} of {claims['total']}" in done.stdout
     report = (tmp_path / "advisor-report.html").read_text()
     assert all(name in report for name in summary["indexes_created"])
     assert "report:" in done.stdout

@@ -1,6 +1,6 @@
 """The demo's claims: which endpoints are checked, and when a claim is met."""
 
-from advisor.demo_claims import P95_GAIN, all_met, claims
+from advisor.demo_claims import P95_GAIN, claims
 
 
 def _row(name, before_p95, after_p95, queries=1, max_queries=1):
@@ -15,12 +15,12 @@ def test_an_endpoint_meets_the_p95_claim_only_at_the_target_gain():
     check = claims(rows, None, eager)
     verdicts = {row["endpoint"]: (row["planted"], row["met"]) for row in check["endpoints"]}
     assert verdicts == {"login": (["P8"], True), "pending_orders": (["P10"], False)}
-    assert not all_met(check)
+    assert (check["met"], check["total"], check["all_met"]) == (1, 2, False)
 
 
 def test_endpoints_without_a_planted_index_are_not_claimed():
     check = claims([_row("cheap_products", 100.0, 50.0)], None, {})
-    assert check["endpoints"] == [] and not all_met(check)
+    assert check["endpoints"] == [] and check["total"] == 0 and not check["all_met"]
 
 
 def test_throughput_claim_uses_the_full_advice():
@@ -46,3 +46,8 @@ def test_p95_claims_compare_the_open_loop_figures_when_measured():
     [login] = claims([row], None, eager)["endpoints"]
     assert (login["p95_before"], login["p95_indexes"], login["p95_advice"]) == (200.0, 40.0, 10.0)
     assert login["gain_advice"] == 20.0 and login["met"]
+
+
+def test_all_met_only_when_every_claim_is():
+    check = claims([_row("login", 100.0, 20.0)], None, {"login": {"p95_ms": 100.0 / P95_GAIN}})
+    assert (check["met"], check["total"], check["all_met"]) == (1, 1, True)

@@ -75,7 +75,10 @@ def claims_table(check: dict) -> Table:
 def print_summary(console: Console, summary: dict) -> None:
     console.print(stages_table(summary))
     if summary.get("claims"):
-        console.print(claims_table(summary["claims"]))
+        check = summary["claims"]
+        console.print(claims_table(check))
+        verdict = "[green]all met[/]" if check["all_met"] else "[red]not all met[/]"
+        console.print(f"claims met: {check['met']} of {check['total']} ({verdict})")
     if summary.get("recommendations"):
         console.print(recommendations_table(summary))
     console.print(f"indexes created: {', '.join(summary['indexes_created']) or 'none'}")
