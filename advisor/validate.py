@@ -252,8 +252,7 @@ def _median_endpoints(phase: dict) -> dict[str, dict]:
     names = {name for r in per_run for name in r.get("endpoints", {})} | {"overall"}
     merged = {}
     for name in names:
-        rows = [(r["overall"] if name == "overall" else r.get("endpoints", {}).get(name)) for r in per_run]
-        rows = [row for row in rows if row]
+        rows = [row for row in (_endpoint(r, name) for r in per_run) if row]
         merged[name] = {f: _median([row.get(f) for row in rows]) for f in _ENDPOINT_FIGURES}
         load = _endpoint(phase.get("load"), name)
         if load:
@@ -264,7 +263,7 @@ def _median_endpoints(phase: dict) -> dict[str, dict]:
 def _endpoint(run: dict | None, name: str) -> dict | None:
     if not run:
         return None
-    return run["overall"] if name == "overall" else run["endpoints"].get(name)
+    return run.get("overall") if name == "overall" else run.get("endpoints", {}).get(name)
 
 
 def _before_rate(share: float) -> Callable[[list[dict]], float | None]:

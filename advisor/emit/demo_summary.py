@@ -5,16 +5,12 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from advisor.emit.validation import recommendations_table
+from advisor.emit.validation import fmt, recommendations_table, times
 from advisor.validate import comparable_p95, p95_label
 
 
-def _fmt(value, digits: int = 1) -> str:
-    return "-" if value is None else f"{value:,.{digits}f}"
-
-
-def _x(before, after) -> str:
-    return "-" if not before or not after else f"{before / after:,.1f}x"
+def _gain(before, after) -> str:
+    return times(before / after if before and after else None)
 
 
 def stages_table(summary: dict) -> Table:
@@ -33,15 +29,11 @@ def stages_table(summary: dict) -> Table:
         p95 = [comparable_p95(b), comparable_p95(a), comparable_p95(e)]
         table.add_row(
             row["endpoint"],
-            " -> ".join(_fmt(value) for value in p95),
-            _x(p95[0], p95[1]),
-            f"{_fmt(b.get('rps'))} -> {_fmt(a.get('rps'))} -> {_fmt(e.get('rps'))}",
-            f"{_fmt(b.get('mean_queries'))} -> {_fmt(e.get('mean_queries'))}")
+            " -> ".join(fmt(value) for value in p95),
+            _gain(p95[0], p95[1]),
+            f"{fmt(b.get('rps'))} -> {fmt(a.get('rps'))} -> {fmt(e.get('rps'))}",
+            f"{fmt(b.get('mean_queries'))} -> {fmt(e.get('mean_queries'))}")
     return table
-
-
-def _times(gain) -> str:
-    return "-" if gain is None else f"{gain:,.1f}x"
 
 
 def _mark(met: bool) -> str:
@@ -56,18 +48,18 @@ def claims_table(check: dict) -> Table:
         table.add_column(col, justify="left" if col == "claim" else "right")
     for row in check["endpoints"]:
         table.add_row(f"p95 {row['endpoint']} ({', '.join(row['planted'])})",
-                      f"{_fmt(row['p95_before'])} ms", f"{_fmt(row['p95_indexes'])} ms",
-                      f"{_fmt(row['p95_advice'])} ms", _times(row["gain_advice"]),
+                      f"{fmt(row['p95_before'])} ms", f"{fmt(row['p95_indexes'])} ms",
+                      f"{fmt(row['p95_advice'])} ms", times(row["gain_advice"]),
                       f">= {targets['p95_gain']:g}x", _mark(row["met"]))
     if check["throughput"]:
         row = check["throughput"]
-        table.add_row("throughput (requests/s)", _fmt(row["rps_before"]), _fmt(row["rps_indexes"]),
-                      _fmt(row["rps_advice"]), _times(row["gain_advice"]),
+        table.add_row("throughput (requests/s)", fmt(row["rps_before"]), fmt(row["rps_indexes"]),
+                      fmt(row["rps_advice"]), times(row["gain_advice"]),
                       f">= {targets['throughput_gain']:g}x", _mark(row["met"]))
     for row in check["n_plus_one"]:
         table.add_row(f"queries/request {row['endpoint']} ({row['planted']}), mean (max)",
-                      "", f"{_fmt(row['lazy_mean'])} ({row['lazy_max']})",
-                      f"{_fmt(row['eager_mean'])} ({row['eager_max']})", "",
+                      "", f"{fmt(row['lazy_mean'])} ({row['lazy_max']})",
+                      f"{fmt(row['eager_mean'])} ({row['eager_max']})", "",
                       f"<= {row['bound']} always", _mark(row["met"]))
     return table
 

@@ -29,13 +29,15 @@ def load_plan(path: Path) -> Plan:
         raise AdvisorError(f"cannot read plan {path}: {exc}") from None
 
 
-def _fmt(value, unit: str = "", digits: int = 1) -> str:
+def fmt(value, unit: str = "", digits: int = 1) -> str:
+    """A figure with thousands separators, or "-" when it was not measured."""
     if value is None:
         return "-"
     return f"{value:,.{digits}f}{unit}"
 
 
-def _x(value) -> str:
+def times(value) -> str:
+    """A ratio as "12.3x", or "-" when it was not measured."""
     return "-" if value is None else f"{value:,.1f}x"
 
 
@@ -49,10 +51,10 @@ def endpoints_table(result: dict) -> Table:
     for row in rows:
         b, a = row["before"], row["after"]
         table.add_row(row["endpoint"],
-                      f"{_fmt(comparable_p95(b))} -> {_fmt(comparable_p95(a))}",
-                      f"{_fmt(b.get('rps'))} -> {_fmt(a.get('rps'))}",
-                      f"{_fmt(b.get('mean_queries'))} -> {_fmt(a.get('mean_queries'))}",
-                      _x(row.get("p95_speedup")))
+                      f"{fmt(comparable_p95(b))} -> {fmt(comparable_p95(a))}",
+                      f"{fmt(b.get('rps'))} -> {fmt(a.get('rps'))}",
+                      f"{fmt(b.get('mean_queries'))} -> {fmt(a.get('mean_queries'))}",
+                      times(row.get("p95_speedup")))
     return table
 
 
@@ -61,8 +63,8 @@ def recommendations_table(result: dict) -> Table:
     for col in ("index", "idx_scan", "estimated", "measured", "verdict"):
         table.add_column(col)
     for rec in result.get("recommendations", []):
-        table.add_row(rec["name"], str(rec["idx_scan"]), _x(rec["estimated_speedup"]),
-                      _x(rec["measured_speedup"]),
+        table.add_row(rec["name"], str(rec["idx_scan"]), times(rec["estimated_speedup"]),
+                      times(rec["measured_speedup"]),
                       rec["verdict"] if rec["helps"] and not rec.get("slower_statements")
                       else f"[yellow]{rec['verdict']}[/]")
     return table
@@ -79,9 +81,9 @@ def print_validation(console: Console, result: dict) -> None:
         for col in ("statement", "before ms", "after ms", "speedup", "buffers/call"):
             table.add_column(col)
         for s in slow:
-            table.add_row(s["query"][:70], _fmt(s["before"]["mean_ms"], digits=2),
-                          _fmt(s["after"]["mean_ms"], digits=2), _x(s["speedup"]),
-                          f"{_fmt(s['before']['blks_per_call'])} -> {_fmt(s['after']['blks_per_call'])}")
+            table.add_row(s["query"][:70], fmt(s["before"]["mean_ms"], digits=2),
+                          fmt(s["after"]["mean_ms"], digits=2), times(s["speedup"]),
+                          f"{fmt(s['before']['blks_per_call'])} -> {fmt(s['after']['blks_per_call'])}")
         console.print(table)
     if result.get("pruned"):
         console.print(f"pruned revisions: {', '.join(result['pruned'])}")
