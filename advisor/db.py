@@ -131,14 +131,37 @@ def session(dsn: str, **kwargs) -> Iterator[psycopg.Connection]:
     conn = connect(dsn, **kwargs)
     try:
         yield conn
-    except psycopg.OperationalError as exc:
-        failed = "lost the connection to" if conn.broken or conn.closed else "query failed on"
-        raise AdvisorError(_explain(exc, dsn, failed)) from None
+    except psycopg.Error as exc:
+        lost = _why_gone(conn, exc)
+        if lost is not None:
+            raise AdvisorError(_explain(lost, dsn, "lost the connection to")) from None
+        if isinstance(exc, psycopg.OperationalError):
+            raise AdvisorError(_explain(exc, dsn, "query failed on")) from None
+        raise
     finally:
         try:
             conn.close()
         except psycopg.Error:
             pass
+
+
+def _why_gone(conn: psycopg.Connection, exc: psycopg.Error) -> psycopg.Error | None:
+    """The error showing the server ended the session, or None while it still answers.
+
+    A backend terminated mid-command can surface as any error (e.g. "received 2 results from
+    command RELEASE"), before the connection is marked broken; one probe tells them apart. The
+    session is being closed anyway, so rolling it back costs nothing.
+    """
+    if conn.broken or conn.closed:
+        return exc
+    try:
+        conn.rollback()
+        conn.execute("SELECT 1")
+    except psycopg.OperationalError as probe:
+        return probe
+    except psycopg.Error:
+        return None
+    return None
 
 
 def server_version_num(conn: psycopg.Connection) -> int:

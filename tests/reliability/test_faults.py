@@ -16,7 +16,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from advisor.db import session
 from advisor.emit.migrations import write_migrations
+from advisor.errors import AdvisorError
 from advisor.model import IndexSpec, Plan, Recommendation
 
 from .conftest import clean_failure
@@ -82,6 +84,28 @@ def test_server_gone_mid_capture(busy_db, tmp_path, tally):
     assert "lost" in done.stderr or "terminat" in done.stderr, done.stderr
     assert not out.exists() and not leftovers, leftovers
 
+
+
+def _terminate(dsn: str, pid: int) -> None:
+    with psycopg.connect(dsn, autocommit=True) as killer:
+        killer.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+
+
+def test_a_session_whose_backend_was_terminated_reports_the_lost_connection(fresh_db):
+    # A backend killed mid-command can surface as a protocol error before the connection is
+    # marked broken (psycopg: "received 2 results from command 'RELEASE ...'").
+    with pytest.raises(AdvisorError) as caught:
+        with session(fresh_db) as conn:
+            _terminate(fresh_db, conn.info.backend_pid)
+            raise psycopg.InternalError("received 2 results from command 'RELEASE \"_pg3_1\"'")
+    assert "lost the connection" in str(caught.value)
+    assert "terminating connection" in str(caught.value)
+
+
+def test_an_error_on_a_live_session_is_left_to_the_caller(fresh_db):
+    with pytest.raises(psycopg.errors.UndefinedTable):
+        with session(fresh_db) as conn:
+            conn.execute("SELECT * FROM no_such_table")
 
 def _scratch_databases(conn) -> list[str]:
     return [r[0] for r in conn.execute(
