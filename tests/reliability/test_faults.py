@@ -27,9 +27,18 @@ STATEMENTS = 400
 
 
 def _start(*args: str, cwd: Path | None = None) -> subprocess.Popen:
-    """The real `advisor` process in its own process group, as a terminal would run it."""
+    """The real `advisor` process in its own process group, as a terminal would run it.
+
+    With Ctrl-C enabled: a shell running the tests in the background hands its children SIGINT
+    ignored, and Python then never turns SIGINT into KeyboardInterrupt.
+    """
     return subprocess.Popen([sys.executable, "-m", "advisor", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=cwd)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=cwd,
+                            preexec_fn=_default_sigint)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for(predicate, timeout: float, what: str):
