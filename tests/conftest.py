@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import signal
 import uuid
 
 import psycopg
@@ -21,6 +22,12 @@ from tests.reliability.tally import (  # noqa: F401 - hooks: the tally prints in
 )
 
 TEST_SCALE = 0.05
+
+
+def ctrl_c_enabled() -> None:
+    """``preexec_fn`` for a child that a test stops with SIGINT: a shell running the suite in the
+    background hands its children SIGINT ignored, and Python then never raises KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture(scope="session")

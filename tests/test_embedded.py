@@ -7,6 +7,7 @@ import time
 import psycopg
 
 from advisor.embedded import EmbeddedPostgres
+from tests.conftest import ctrl_c_enabled
 
 
 def _alive(pid: int) -> bool:
@@ -78,7 +79,7 @@ def test_ctrl_c_stops_the_server(tmp_path):
         "    time.sleep(60)\n"
     )
     child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, text=True)
+                             stderr=subprocess.DEVNULL, text=True, preexec_fn=ctrl_c_enabled)
     pid = int(child.stdout.readline())
     child.send_signal(signal.SIGINT)
     child.wait(timeout=30)

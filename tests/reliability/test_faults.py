@@ -21,24 +21,17 @@ from advisor.emit.migrations import write_migrations
 from advisor.errors import AdvisorError
 from advisor.model import IndexSpec, Plan, Recommendation
 
+from ..conftest import ctrl_c_enabled
 from .conftest import clean_failure
 
 STATEMENTS = 400
 
 
 def _start(*args: str, cwd: Path | None = None) -> subprocess.Popen:
-    """The real `advisor` process in its own process group, as a terminal would run it.
-
-    With Ctrl-C enabled: a shell running the tests in the background hands its children SIGINT
-    ignored, and Python then never turns SIGINT into KeyboardInterrupt.
-    """
+    """The real `advisor` process in its own process group, as a terminal would run it."""
     return subprocess.Popen([sys.executable, "-m", "advisor", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=cwd,
-                            preexec_fn=_default_sigint)
-
-
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+                            preexec_fn=ctrl_c_enabled)
 
 
 def _wait_for(predicate, timeout: float, what: str):
