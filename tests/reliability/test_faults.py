@@ -141,8 +141,9 @@ def clean_interrupt(done: subprocess.CompletedProcess) -> bool:
     return "Traceback" not in done.stderr and bool(lines) and lines[-1] == "advisor: interrupted"
 
 
-def _descendants(pid: int) -> dict[int, str]:
-    """pid -> command name of every process under ``pid`` (a /proc scan)."""
+def _descendants(pid: int) -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, command name) of every process under ``pid``: one /proc scan, so a
+    process that exits meanwhile is simply missing."""
     parents: dict[int, tuple[int, str]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -157,13 +158,13 @@ def _descendants(pid: int) -> dict[int, str]:
     found, frontier = {}, {pid}
     while frontier:
         children = {p for p, (ppid, _) in parents.items() if ppid in frontier and p not in found}
-        found.update({p: parents[p][1] for p in children})
+        found.update({p: parents[p] for p in children})
         frontier = children
     return found
 
 
 def _children_named(pid: int, name: str) -> list[int]:
-    return [p for p, n in _descendants(pid).items() if n == name]
+    return [p for p, (_, n) in _descendants(pid).items() if n == name]
 
 
 def _alive(pid: int) -> bool:
@@ -177,8 +178,8 @@ def _alive(pid: int) -> bool:
 def test_ctrl_c_during_demo_stops_the_server(tmp_path, tally):
     proc = _start("demo", "--scale", "0.01", "--requests", "20", "--repetitions", "1",
                   "--out", str(tmp_path / "reports"))
-    postmaster = _wait_for(lambda: [p for p, n in _descendants(proc.pid).items()
-                                    if n == "postgres" and _ppid(p) == proc.pid], 60,
+    postmaster = _wait_for(lambda: [p for p, (ppid, n) in _descendants(proc.pid).items()
+                                    if n == "postgres" and ppid == proc.pid], 60,
                            "the embedded server")[0]
     _wait_for(lambda: len(_children_named(postmaster, "postgres")) >= 3, 30, "server workers")
     proc.send_signal(signal.SIGINT)  # the demo alone: its cleanup must stop the server
@@ -191,11 +192,6 @@ def test_ctrl_c_during_demo_stops_the_server(tmp_path, tally):
     assert gone, f"postgres {postmaster} still running"
     assert done.returncode in (130, 2) and "Traceback" not in done.stderr, done.stderr
     assert lines[-1] == "advisor: interrupted", done.stderr
-
-
-def _ppid(pid: int) -> int:
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    return int(stat[stat.rindex(")") + 2:].split()[1])
 
 
 def _wait_gone(pid: int, timeout: float = 10) -> bool:
