@@ -27,9 +27,9 @@ def test_server_has_extensions_and_settings(pg):
 
 
 def test_server_runs_unprivileged(pg):
-    with psycopg.connect(pg.dsn) as conn:
+    with psycopg.connect(pg.dsn) as conn:  # the backend exits with its connection
         pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    uid = os.stat(f"/proc/{pid}").st_uid
+        uid = os.stat(f"/proc/{pid}").st_uid
     assert uid != 0
 
 
