@@ -44,7 +44,7 @@ from advisor.model import Plan
 
 MIN_HELPFUL_SPEEDUP = 1.2  # a recommendation whose statements got less than this faster "did not help"
 LATENCY_LOAD = 0.6  # open-loop arrival rate, as a share of the throughput before the migrations
-LOAD_FIGURES = ("p50_ms", "p95_ms", "p99_ms", "requests")
+LOAD_FIGURES = ("p50_ms", "p95_ms", "p99_ms", "mean_ms", "mean_sql_ms", "requests")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,7 +241,8 @@ def _median_statements(runs: list[dict]) -> dict[str, dict]:
     return merged
 
 
-_ENDPOINT_FIGURES = ("rps", "p50_ms", "p95_ms", "p99_ms", "mean_queries", "max_queries", "requests")
+_ENDPOINT_FIGURES = ("rps", "p50_ms", "p95_ms", "p99_ms", "mean_ms", "mean_queries", "max_queries",
+                     "mean_sql_ms", "requests")
 
 
 def _median_endpoints(phase: dict) -> dict[str, dict]:
@@ -256,7 +257,7 @@ def _median_endpoints(phase: dict) -> dict[str, dict]:
         merged[name] = {f: _median([row.get(f) for row in rows]) for f in _ENDPOINT_FIGURES}
         load = _endpoint(phase.get("load"), name)
         if load:
-            merged[name].update({f"load_{f}": load[f] for f in LOAD_FIGURES})
+            merged[name].update({f"load_{f}": load.get(f) for f in LOAD_FIGURES})
     return merged
 
 
@@ -282,7 +283,12 @@ def p95_label(result: dict) -> str:
 
 def comparable_p95(figures: dict) -> float | None:
     """The p95 the speed-ups compare: at the same offered load when measured, else closed loop."""
-    return figures.get("load_p95_ms") or figures.get("p95_ms")
+    return at_load(figures, "p95_ms")
+
+
+def at_load(figures: dict, name: str) -> float | None:
+    """Figure ``name`` from the open-loop run when there was one, else the closed-loop median."""
+    return figures.get(f"load_{name}") or figures.get(name)
 
 
 def _ratio(before: float | None, after: float | None) -> float | None:

@@ -182,6 +182,7 @@ class EndpointStats:
     mean_ms: float
     mean_queries: float
     max_queries: int = 0
+    mean_sql_ms: float = 0.0  # time inside the request's statements, as the app waits for them
 
 
 @dataclass
@@ -212,12 +213,13 @@ class Record:
     latency_ms: float
     queries: int
     error: str | None = None
+    sql_ms: float = 0.0
 
 
 def summarize(records: list[Record], duration_s: float) -> tuple[dict[str, EndpointStats], EndpointStats]:
     """Per-label and overall stats of ``records`` (latency percentiles over all requests)."""
     frame = pd.DataFrame([asdict(record) for record in records],
-                         columns=["label", "latency_ms", "queries", "error"])
+                         columns=["label", "latency_ms", "queries", "error", "sql_ms"])
 
     def stats(rows: pd.DataFrame) -> EndpointStats:
         latency = rows["latency_ms"]
@@ -230,6 +232,7 @@ def summarize(records: list[Record], duration_s: float) -> tuple[dict[str, Endpo
             mean_ms=round(float(latency.mean()), 2) if len(rows) else 0.0,
             mean_queries=round(float(rows["queries"].mean()), 2) if len(rows) else 0.0,
             max_queries=int(rows["queries"].max()) if len(rows) else 0,
+            mean_sql_ms=round(float(rows["sql_ms"].mean()), 2) if len(rows) else 0.0,
         )
 
     per_label = {label: stats(rows) for label, rows in frame.groupby("label", sort=True)}
@@ -238,28 +241,40 @@ def summarize(records: list[Record], duration_s: float) -> tuple[dict[str, Endpo
 
 # -- running ----------------------------------------------------------------------------------
 
-class _QueryCounter:
-    """Counts statements per thread with a ``before_cursor_execute`` listener."""
+class _StatementMeter:
+    """Per thread, the statements a request runs and the time spent inside them (driver and
+    round trips included): what tells an endpoint waiting on its database from one busy in the
+    app itself."""
 
     def __init__(self, engine: Engine):
         self.local = threading.local()
-        event.listen(engine, "before_cursor_execute", self._count)
+        event.listen(engine, "before_cursor_execute", self._start)
+        event.listen(engine, "after_cursor_execute", self._stop)
 
-    def _count(self, *_args) -> None:
-        self.local.count = getattr(self.local, "count", 0) + 1
+    def _start(self, *_args) -> None:
+        self.local.count = self.count + 1
+        self.local.started = time.perf_counter()
+
+    def _stop(self, *_args) -> None:
+        self.local.seconds = getattr(self.local, "seconds", 0.0) + \
+            time.perf_counter() - self.local.started
 
     def reset(self) -> None:
-        self.local.count = 0
+        self.local.count, self.local.seconds = 0, 0.0
 
     @property
-    def value(self) -> int:
+    def count(self) -> int:
         return getattr(self.local, "count", 0)
+
+    @property
+    def sql_ms(self) -> float:
+        return getattr(self.local, "seconds", 0.0) * 1000
 
 
 class _Runner:
     def __init__(self, engine: Engine, before: Hook | None, after: Hook | None):
         self.engine, self.before, self.after = engine, before, after
-        self.counter = _QueryCounter(engine)
+        self.meter = _StatementMeter(engine)
 
     def execute(self, request: Request, arrival: float | None = None) -> Record:
         """One request in one transaction; its latency, query count and error if any.
@@ -269,7 +284,7 @@ class _Runner:
         """
         if self.before:
             self.before(request.label)
-        self.counter.reset()
+        self.meter.reset()
         error = None
         start = time.perf_counter() if arrival is None else arrival
         try:
@@ -280,7 +295,7 @@ class _Runner:
         latency = (time.perf_counter() - start) * 1000
         if self.after:
             self.after(request.label)
-        return Record(request.label, latency, self.counter.value, error)
+        return Record(request.label, latency, self.meter.count, error, self.meter.sql_ms)
 
 
 def _check_mix(mix: dict[str, float]) -> dict[str, float]:

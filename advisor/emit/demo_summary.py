@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from advisor.emit.validation import fmt, recommendations_table, times
-from advisor.validate import comparable_p95, p95_label
+from advisor.validate import at_load, comparable_p95, p95_label
 
 
 def _gain(before, after) -> str:
@@ -17,8 +17,8 @@ def stages_table(summary: dict) -> Table:
     """Per endpoint: before -> with the indexes -> with the indexes and eager loading."""
     table = Table(title="ShopEase per endpoint: before -> indexes -> indexes + eager loading "
                         "(medians)")
-    for col in ("endpoint", p95_label(summary), "p95 gain (indexes)", "RPS (closed loop)",
-                "queries/request"):
+    for col in ("endpoint", p95_label(summary), "p95 gain (indexes)", "ms in SQL per request",
+                "RPS (closed loop)", "queries/request"):
         table.add_column(col, justify="left" if col == "endpoint" else "right")
     eager = summary.get("eager_loading", {}).get("eager", {})
     rows = list(summary.get("endpoints", []))
@@ -31,6 +31,7 @@ def stages_table(summary: dict) -> Table:
             row["endpoint"],
             " -> ".join(fmt(value) for value in p95),
             _gain(p95[0], p95[1]),
+            " -> ".join(fmt(at_load(figures, "mean_sql_ms")) for figures in (b, a, e)),
             f"{fmt(b.get('rps'))} -> {fmt(a.get('rps'))} -> {fmt(e.get('rps'))}",
             f"{fmt(b.get('mean_queries'))} -> {fmt(e.get('mean_queries'))}")
     return table
@@ -64,11 +65,26 @@ def claims_table(check: dict) -> Table:
     return table
 
 
+def app_bound(check: dict) -> list[str]:
+    """Why a p95 claim fell short, when the request's statements no longer dominate its time."""
+    lines = []
+    for row in check["endpoints"]:
+        sql, total = row.get("sql_ms_advice"), row.get("mean_ms_advice")
+        if row["met"] or not sql or not total or sql > total / 2:
+            continue
+        lines.append(f"{row['endpoint']}: once advised, {fmt(sql)} of its {fmt(total)} ms per request "
+                     f"are spent in SQL (before: {fmt(row.get('sql_ms_before'))} ms); the rest is "
+                     f"the app's own work, which no index shortens")
+    return lines
+
+
 def print_summary(console: Console, summary: dict) -> None:
     console.print(stages_table(summary))
     if summary.get("claims"):
         check = summary["claims"]
         console.print(claims_table(check))
+        for line in app_bound(check):
+            console.print(line)
         verdict = "[green]all met[/]" if check["all_met"] else "[red]not all met[/]"
         console.print(f"claims met: {check['met']} of {check['total']} ({verdict})")
     if summary.get("recommendations"):

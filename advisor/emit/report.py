@@ -24,7 +24,7 @@ from advisor.emit.document import ranked_findings, ranked_recommendations, summa
 from advisor.emit.plan_tree import plan_view, plans_after
 from advisor.emit.summaries import gain_percent, human_bytes, short_sql, weighted_costs
 from advisor.model import SEVERITIES, Analysis, Finding, Snapshot, Statement
-from advisor.validate import comparable_p95, p95_label
+from advisor.validate import at_load, comparable_p95, p95_label
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 TOP_STATEMENTS = 15
@@ -226,7 +226,9 @@ def _validation_view(validation: dict) -> dict[str, Any]:
             "overall": validation.get("overall"), "statements": (validation.get("statements") or [])[:15],
             "endpoint_chart": None, "speedup_chart": None}
     endpoints = [{**e, "p95_before": comparable_p95(e.get("before", {})),
-                  "p95_after": comparable_p95(e.get("after", {}))} for e in endpoints]
+                  "p95_after": comparable_p95(e.get("after", {})),
+                  "sql_before": at_load(e.get("before", {}), "mean_sql_ms"),
+                  "sql_after": at_load(e.get("after", {}), "mean_sql_ms")} for e in endpoints]
     view["endpoints"] = endpoints
     view["p95_label"] = p95_label(validation)
     if view["overall"]:

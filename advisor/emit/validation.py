@@ -10,7 +10,7 @@ from rich.table import Table
 
 from advisor.errors import AdvisorError
 from advisor.model import Plan
-from advisor.validate import comparable_p95, p95_label
+from advisor.validate import at_load, comparable_p95, p95_label
 
 
 def load_plan(path: Path) -> Plan:
@@ -43,7 +43,8 @@ def times(value) -> str:
 
 def endpoints_table(result: dict) -> Table:
     table = Table(title="Endpoints, before -> after (medians)")
-    for col in ("endpoint", p95_label(result), "RPS (closed loop)", "queries/request", "p95 speedup"):
+    for col in ("endpoint", p95_label(result), "RPS (closed loop)", "queries/request",
+                "ms in SQL per request", "p95 speedup"):
         table.add_column(col, justify="left" if col == "endpoint" else "right")
     rows = list(result.get("endpoints", []))
     if result.get("overall"):
@@ -54,6 +55,7 @@ def endpoints_table(result: dict) -> Table:
                       f"{fmt(comparable_p95(b))} -> {fmt(comparable_p95(a))}",
                       f"{fmt(b.get('rps'))} -> {fmt(a.get('rps'))}",
                       f"{fmt(b.get('mean_queries'))} -> {fmt(a.get('mean_queries'))}",
+                      f"{fmt(at_load(b, 'mean_sql_ms'))} -> {fmt(at_load(a, 'mean_sql_ms'))}",
                       times(row.get("p95_speedup")))
     return table
 

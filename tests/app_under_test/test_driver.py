@@ -59,6 +59,19 @@ def test_a_short_run_reports_sane_figures_and_brackets_each_request(shopease_db)
     assert render_table(result).row_count == len(result.endpoints) + 1
 
 
+def test_sql_time_is_the_time_inside_statements(shopease_db):
+    def slow_statements(engine):  # runs before the driver's own listeners: inside its window
+        event.listen(engine, "after_cursor_execute", lambda *_: time.sleep(0.005))
+
+    mix = {"login": 1, "list_products": 1}
+    plain = run_workload(shopease_db, requests=20, concurrency=1, warmup=2, mix=mix)
+    slowed = run_workload(shopease_db, requests=20, concurrency=1, warmup=2, mix=mix,
+                          engine_hook=slow_statements)
+    for stats in [*slowed.endpoints.values(), slowed.overall]:
+        assert 5 * stats.mean_queries <= stats.mean_sql_ms <= stats.mean_ms
+    for stats in [*plain.endpoints.values(), plain.overall]:
+        assert 0 < stats.mean_sql_ms < min(stats.mean_ms, 5 * stats.mean_queries)
+
 def test_eager_runs_fewer_queries_per_request(shopease_db):
     mix = {"list_products": 1, "order_history": 1}
     lazy = run_workload(shopease_db, requests=20, concurrency=1, warmup=0, mix=mix)
