@@ -72,6 +72,7 @@ def test_sql_time_is_the_time_inside_statements(shopease_db):
     for stats in [*plain.endpoints.values(), plain.overall]:
         assert 0 < stats.mean_sql_ms < min(stats.mean_ms, 5 * stats.mean_queries)
 
+
 def test_eager_runs_fewer_queries_per_request(shopease_db):
     mix = {"list_products": 1, "order_history": 1}
     lazy = run_workload(shopease_db, requests=20, concurrency=1, warmup=0, mix=mix)

@@ -87,7 +87,6 @@ def test_server_gone_mid_capture(busy_db, tmp_path, tally):
     assert not out.exists() and not leftovers, leftovers
 
 
-
 def _terminate(dsn: str, pid: int) -> None:
     with psycopg.connect(dsn, autocommit=True) as killer:
         killer.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
@@ -108,6 +107,7 @@ def test_an_error_on_a_live_session_is_left_to_the_caller(fresh_db):
     with pytest.raises(psycopg.errors.UndefinedTable):
         with session(fresh_db) as conn:
             conn.execute("SELECT * FROM no_such_table")
+
 
 def _scratch_databases(conn) -> list[str]:
     return [r[0] for r in conn.execute(
