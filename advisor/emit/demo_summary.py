@@ -9,10 +9,6 @@ from advisor.emit.validation import fmt, recommendations_table, times
 from advisor.validate import at_load, comparable_p95, p95_label
 
 
-def _gain(before, after) -> str:
-    return times(before / after if before and after else None)
-
-
 def stages_table(summary: dict) -> Table:
     """Per endpoint: before -> with the indexes -> with the indexes and eager loading."""
     table = Table(title="ShopEase per endpoint: before -> indexes -> indexes + eager loading "
@@ -26,11 +22,10 @@ def stages_table(summary: dict) -> Table:
         rows.append({"endpoint": "overall", **summary["overall"]})
     for row in rows:
         b, a, e = row["before"], row["after"], eager.get(row["endpoint"], {})
-        p95 = [comparable_p95(b), comparable_p95(a), comparable_p95(e)]
         table.add_row(
             row["endpoint"],
-            " -> ".join(fmt(value) for value in p95),
-            _gain(p95[0], p95[1]),
+            " -> ".join(fmt(comparable_p95(figures)) for figures in (b, a, e)),
+            times(row.get("p95_speedup")),
             " -> ".join(fmt(at_load(figures, "mean_sql_ms")) for figures in (b, a, e)),
             f"{fmt(b.get('rps'))} -> {fmt(a.get('rps'))} -> {fmt(e.get('rps'))}",
             f"{fmt(b.get('mean_queries'))} -> {fmt(e.get('mean_queries'))}")
