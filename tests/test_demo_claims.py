@@ -1,7 +1,9 @@
 """The demo's claims: which endpoints are checked, and when a claim is met."""
 
+from rich.console import Console
+
 from advisor.demo_claims import P95_GAIN, claims
-from advisor.emit.demo_summary import app_bound
+from advisor.emit.demo_summary import app_bound, claims_table
 
 
 def _row(name, before_p95, after_p95, queries=1, max_queries=1):
@@ -63,3 +65,14 @@ def test_a_missed_p95_claim_is_explained_when_the_app_not_sql_holds_the_time():
     lines = app_bound(claims(rows, None, eager))
     assert len(lines) == 1 and lines[0].startswith("checkout: once advised, 5.0 of its 15.0 ms")
     assert "before: 40.0 ms" in lines[0]
+
+
+def test_each_p95_claim_says_how_many_requests_its_p95_is_taken_over():
+    row = _row("login", 100.0, 50.0)
+    row["before"].update(load_p95_ms=200.0, load_requests=31, requests=200)
+    eager = {"login": {"p95_ms": 50.0, "load_p95_ms": 10.0, "load_requests": 30, "requests": 200}}
+    [login] = claims([row], None, eager)["endpoints"]
+    assert (login["samples_before"], login["samples_advice"]) == (31, 30)
+    console = Console(width=200, record=True)
+    console.print(claims_table(claims([row], None, eager)))
+    assert "31 -> 30" in console.export_text()
