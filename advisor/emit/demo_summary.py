@@ -47,7 +47,8 @@ def claims_table(check: dict) -> Table:
                       f"{fmt(row['p95_before'])} ms", f"{fmt(row['p95_indexes'])} ms",
                       f"{fmt(row['p95_advice'])} ms", times(row["gain_advice"]),
                       f">= {targets['p95_gain']:g}x", _mark(row["met"]),
-                      " -> ".join(fmt(row.get(key), digits=0) for key in ("samples_before", "samples_advice")))
+                      f"{fmt(row.get('samples_before'), digits=0)} -> "
+                      f"{fmt(row.get('samples_advice'), digits=0)}")
     if check["throughput"]:
         row = check["throughput"]
         table.add_row("throughput (requests/s)", fmt(row["rps_before"]), fmt(row["rps_indexes"]),
