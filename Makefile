@@ -23,8 +23,9 @@ browser:
 test: install browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
+# DEMO_ARGS: e.g. "--latency-requests 3000" for p95s over ~5x the samples (about 20 min here)
 demo: install
-	$(BIN)/advisor demo
+	$(BIN)/advisor demo $(DEMO_ARGS)
 
 bench: install
 	$(BIN)/python -m bench
