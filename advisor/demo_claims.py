@@ -22,6 +22,7 @@ from advisor.validate import at_load, comparable_p95
 
 P95_GAIN = 10.0
 THROUGHPUT_GAIN = 3.0
+RELIABLE_P95_SAMPLES = 100  # fewer requests than this, and a p95 is little more than the slowest few
 
 
 def claims(endpoints: list[dict], overall: dict | None, eager: dict[str, dict]) -> dict:

@@ -3,7 +3,7 @@
 from rich.console import Console
 
 from advisor.demo_claims import P95_GAIN, claims
-from advisor.emit.demo_summary import app_bound, claims_table
+from advisor.emit.demo_summary import app_bound, claims_table, thin_samples
 
 
 def _row(name, before_p95, after_p95, queries=1, max_queries=1):
@@ -76,3 +76,15 @@ def test_each_p95_claim_says_how_many_requests_its_p95_is_taken_over():
     console = Console(width=200, record=True)
     console.print(claims_table(claims([row], None, eager)))
     assert "31 -> 30" in console.export_text()
+
+
+def test_a_missed_p95_claim_over_few_requests_says_so():
+    rows = [_row("checkout", 100.0, 20.0), _row("login", 100.0, 20.0), _row("view_cart", 100.0, 20.0)]
+    for row, n in zip(rows, (31, 31, 400), strict=True):
+        row["before"].update(load_p95_ms=100.0, load_requests=n)
+    eager = {"checkout": {"p95_ms": 20.0, "load_p95_ms": 20.0, "load_requests": 30},
+             "login": {"p95_ms": 5.0, "load_p95_ms": 5.0, "load_requests": 30},
+             "view_cart": {"p95_ms": 20.0, "load_p95_ms": 20.0, "load_requests": 400}}
+    lines = thin_samples(claims(rows, None, eager))
+    assert lines == ["checkout: its p95 is taken over 30 requests, close to its slowest few; "
+                     "`advisor demo --latency-requests 3000` measures more"]

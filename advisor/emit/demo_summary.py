@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from advisor.demo_claims import RELIABLE_P95_SAMPLES
 from advisor.emit.validation import fmt, recommendations_table, times
 from advisor.validate import at_load, comparable_p95, p95_label
 
@@ -75,13 +76,25 @@ def app_bound(check: dict) -> list[str]:
     return lines
 
 
+def thin_samples(check: dict) -> list[str]:
+    """Which missed p95 claims rest on too few requests to settle them."""
+    lines = []
+    for row in check["endpoints"]:
+        counts = [n for n in (row.get("samples_before"), row.get("samples_advice")) if n]
+        if row["met"] or not counts or min(counts) >= RELIABLE_P95_SAMPLES:
+            continue
+        lines.append(f"{row['endpoint']}: its p95 is taken over {min(counts):g} requests, close to "
+                     f"its slowest few; `advisor demo --latency-requests 3000` measures more")
+    return lines
+
+
 def print_summary(console: Console, summary: dict) -> None:
     console.print(stages_table(summary))
     if summary.get("claims"):
         check = summary["claims"]
         console.print(claims_table(check))
-        for line in app_bound(check):
-            console.print(line)
+        for line in app_bound(check) + thin_samples(check):
+            console.print(line, highlight=False)
         verdict = "[green]all met[/]" if check["all_met"] else "[red]not all met[/]"
         console.print(f"claims met: {check['met']} of {check['total']} ({verdict})")
     if summary.get("recommendations"):
