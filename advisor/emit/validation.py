@@ -42,8 +42,8 @@ def times(value) -> str:
 
 
 def endpoints_table(result: dict) -> Table:
-    table = Table(title="Endpoints, before -> after (medians)")
-    for col in ("endpoint", p95_label(result), "RPS (closed loop)", "queries/request",
+    table = Table(title="Endpoints, before -> after")
+    for col in ("endpoint", p95_label(result), "RPS (closed loop, median)", "queries/request",
                 "ms in SQL per request", "p95 speedup"):
         table.add_column(col, justify="left" if col == "endpoint" else "right")
     rows = list(result.get("endpoints", []))
