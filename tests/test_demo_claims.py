@@ -3,7 +3,7 @@
 from rich.console import Console
 
 from advisor.demo_claims import P95_GAIN, claims
-from advisor.emit.demo_summary import app_bound, claims_table, thin_samples
+from advisor.emit.demo_summary import claims_table, shortfalls
 
 
 def _row(name, before_p95, after_p95, queries=1, max_queries=1):
@@ -62,7 +62,7 @@ def test_a_missed_p95_claim_is_explained_when_the_app_not_sql_holds_the_time():
              "login": {"p95_ms": 20.0, "mean_ms": 15.0, "mean_sql_ms": 12.0},
              "view_cart": {"p95_ms": 5.0, "mean_ms": 4.0, "mean_sql_ms": 1.0}}
     rows[0]["before"]["mean_sql_ms"] = 40.0
-    lines = app_bound(claims(rows, None, eager))
+    lines = shortfalls(claims(rows, None, eager))
     assert len(lines) == 1 and lines[0].startswith("checkout: once advised, 5.0 of its 15.0 ms")
     assert "before: 40.0 ms" in lines[0]
 
@@ -85,6 +85,6 @@ def test_a_missed_p95_claim_over_few_requests_says_so():
     eager = {"checkout": {"p95_ms": 20.0, "load_p95_ms": 20.0, "load_requests": 30},
              "login": {"p95_ms": 5.0, "load_p95_ms": 5.0, "load_requests": 30},
              "view_cart": {"p95_ms": 20.0, "load_p95_ms": 20.0, "load_requests": 400}}
-    lines = thin_samples(claims(rows, None, eager))
+    lines = shortfalls(claims(rows, None, eager))
     assert lines == ["checkout: its p95 is taken over 30 requests, close to its slowest few; "
                      "`advisor demo --latency-requests 3000` measures more"]

@@ -63,29 +63,29 @@ def claims_table(check: dict) -> Table:
     return table
 
 
-def app_bound(check: dict) -> list[str]:
-    """Why a p95 claim fell short, when the request's statements no longer dominate its time."""
-    lines = []
-    for row in check["endpoints"]:
-        sql, total = row.get("sql_ms_advice"), row.get("mean_ms_advice")
-        if row["met"] or not sql or not total or sql > total / 2:
-            continue
-        lines.append(f"{row['endpoint']}: once advised, {fmt(sql)} of its {fmt(total)} ms per request "
-                     f"are spent in SQL (before: {fmt(row.get('sql_ms_before'))} ms); the rest is "
-                     f"the app's own work, which no index shortens")
-    return lines
+def shortfalls(check: dict) -> list[str]:
+    """Why each missed p95 claim fell short, as far as this run can tell."""
+    return [line for row in check["endpoints"] if not row["met"]
+            for line in (_app_bound(row), _thin_samples(row)) if line]
 
 
-def thin_samples(check: dict) -> list[str]:
-    """Which missed p95 claims rest on too few requests to settle them."""
-    lines = []
-    for row in check["endpoints"]:
-        counts = [n for n in (row.get("samples_before"), row.get("samples_advice")) if n]
-        if row["met"] or not counts or min(counts) >= RELIABLE_P95_SAMPLES:
-            continue
-        lines.append(f"{row['endpoint']}: its p95 is taken over {min(counts):g} requests, close to "
-                     f"its slowest few; `advisor demo --latency-requests 3000` measures more")
-    return lines
+def _app_bound(row: dict) -> str | None:
+    """When the request's statements no longer dominate its time."""
+    sql, total = row.get("sql_ms_advice"), row.get("mean_ms_advice")
+    if not sql or not total or sql > total / 2:
+        return None
+    return (f"{row['endpoint']}: once advised, {fmt(sql)} of its {fmt(total)} ms per request "
+            f"are spent in SQL (before: {fmt(row.get('sql_ms_before'))} ms); the rest is "
+            f"the app's own work, which no index shortens")
+
+
+def _thin_samples(row: dict) -> str | None:
+    """When the p95 rests on too few requests to settle the claim."""
+    counts = [n for n in (row.get("samples_before"), row.get("samples_advice")) if n]
+    if not counts or min(counts) >= RELIABLE_P95_SAMPLES:
+        return None
+    return (f"{row['endpoint']}: its p95 is taken over {min(counts):g} requests, close to "
+            f"its slowest few; `advisor demo --latency-requests 3000` measures more")
 
 
 def print_summary(console: Console, summary: dict) -> None:
@@ -93,7 +93,7 @@ def print_summary(console: Console, summary: dict) -> None:
     if summary.get("claims"):
         check = summary["claims"]
         console.print(claims_table(check))
-        for line in app_bound(check) + thin_samples(check):
+        for line in shortfalls(check):
             console.print(line, highlight=False)
         verdict = "[green]all met[/]" if check["all_met"] else "[red]not all met[/]"
         console.print(f"claims met: {check['met']} of {check['total']} ({verdict})")
