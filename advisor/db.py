@@ -160,7 +160,7 @@ def _why_gone(conn: psycopg.Connection, exc: psycopg.Error) -> psycopg.Error | N
     except psycopg.OperationalError as probe:
         return probe
     except psycopg.Error:
-        return None
+        pass  # it still answers: the error was the statement's, not the session's
     return None
 
 
