@@ -29,6 +29,8 @@ class RecommendSettings:
     planner cost of the statements it changes by at least this share of their cost before it
     (0.1 = 10%). ``write_overhead_factor``: planner cost units charged per row written to the
     table (inserted, updated or deleted in the workload) for each index added to it.
+    ``time_limit``: seconds the selection may take before it returns the best found so far.
+    ``compress``: price statements of one shape through one of them (``compress.py``).
     """
 
     max_indexes: int | None = None
@@ -38,6 +40,8 @@ class RecommendSettings:
     max_width: int = 3
     min_table_rows: int = 1000
     allow_real_indexes: bool = False  # without HypoPG: real indexes in rolled-back transactions
+    time_limit: float | None = None
+    compress: bool = True
 
     @classmethod
     def from_config(cls, config) -> RecommendSettings:
@@ -73,8 +77,10 @@ def parse_size(text: str) -> int:
 
 def recommend(dsn: str, snapshot: Snapshot, analysis: Analysis,
               settings: RecommendSettings | None = None,
-              on_progress: Callable[[str], None] | None = None) -> Plan:
-    """The plan of indexes to create (costed on ``dsn`` with HypoPG) and to drop."""
+              on_progress: Callable[[str, int, int], None] | None = None) -> Plan:
+    """The plan of indexes to create (costed on ``dsn`` with HypoPG) and to drop.
+
+    ``on_progress(phase, done, total)`` is called as the work goes (``total`` 0: no count)."""
     from advisor.recommend.plan import build_plan
 
     return build_plan(dsn, snapshot, analysis, settings or RecommendSettings(), on_progress)

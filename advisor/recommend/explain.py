@@ -23,6 +23,9 @@ _PARAM = re.compile(r"\$(\d+)")
 _names = itertools.count()
 
 
+GENERIC_PLAN_VERSION = 160000
+
+
 def parameter_count(sql: str) -> int:
     return max((int(n) for n in _PARAM.findall(sql)), default=0)
 
@@ -35,6 +38,21 @@ def explain_json(conn, sql: str, server_version_num: int) -> dict:
         return plan_root(_explain_generic(conn, sql, server_version_num))
     except psycopg.Error as exc:
         raise ExplainFailed(f"cannot plan: {str(exc).splitlines()[0]}") from None
+
+
+def send_explain(conn, sql: str, server_version_num: int):
+    """Send the EXPLAIN of ``sql``'s (generic) plan without waiting (pipeline mode): its cursor,
+    whose ``fetchone()[0]`` is the JSON. Before PostgreSQL 16 a ``$n`` statement is prepared and
+    explained under the session's ``plan_cache_mode = force_generic_plan``, set by the caller, who
+    also deallocates the statements (``DEALLOCATE ALL`` after the batch)."""
+    count = parameter_count(sql)
+    if not count:
+        return conn.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+    if server_version_num >= GENERIC_PLAN_VERSION:
+        return conn.execute(f"EXPLAIN (FORMAT JSON, GENERIC_PLAN) {sql}")
+    name = f"advisor_whatif_{next(_names)}"
+    conn.execute(f"PREPARE {name} AS {sql}")
+    return conn.execute(f"EXPLAIN (FORMAT JSON) EXECUTE {name}({', '.join(['NULL'] * count)})")
 
 
 class ExplainFailed(AdvisorError):
@@ -54,7 +72,7 @@ def _explain_generic(conn, sql: str, server_version_num: int) -> dict:
     count = parameter_count(sql)
     if not count:
         return conn.execute(f"EXPLAIN (FORMAT JSON) {sql}").fetchone()[0]
-    if server_version_num >= 160000:
+    if server_version_num >= GENERIC_PLAN_VERSION:
         return conn.execute(f"EXPLAIN (FORMAT JSON, GENERIC_PLAN) {sql}").fetchone()[0]
     name = f"advisor_whatif_{next(_names)}"
     conn.execute(f"PREPARE {name} AS {sql}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from advisor.ddl import create_index_sql, drop_index_sql, index_name
 from advisor.errors import AdvisorError
@@ -25,22 +26,27 @@ from advisor.model import (
 )
 from advisor.recommend import RecommendSettings
 from advisor.recommend.candidates import TRGM, attributes, generate
+from advisor.recommend.compress import compress
+from advisor.recommend.prune import prune
 from advisor.recommend.samples import bind, typical_parameters
-from advisor.recommend.select import Evaluator, Item, Limits, Selection, select
+from advisor.recommend.select import Clock, Evaluator, Item, Limits, Selection, select
+from advisor.recommend.trigram_size import counted_size, trigram_size
 from advisor.recommend.whatif import UnsupportedIndex, WhatIf
 
 DROP_RULES = ("unused-index", "redundant-index")
+PLAN_TRIES = 3  # statements of a template tried as its representative before it is left out
 WRITE_KINDS = ("insert", "update", "delete")
 
 
 def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: RecommendSettings,
-               on_progress: Callable[[str], None] | None = None) -> Plan:
-    progress = on_progress or (lambda message: None)
+               on_progress: Callable[[str, int, int], None] | None = None) -> Plan:
+    progress = on_progress or (lambda phase, done=0, total=0: None)
     started = time.monotonic()
+    clock = Clock(settings.time_limit, progress)
     shapes = analysis.shapes or _shapes(snapshot)
     plan = Plan()
     plan.recommendations += drops(analysis.findings, snapshot.catalog)
-    progress("generating candidate indexes")
+    progress("generating candidate indexes", 0, 0)
     items, candidates = workload(snapshot, shapes, settings)
     if not candidates:
         plan.notes.append("no candidate index: no statement filters, joins or sorts a table of "
@@ -60,45 +66,76 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
             plan.notes.append("HypoPG missing: costed with real indexes built inside transactions "
                               "that were rolled back (allow_real_indexes; use a scratch copy only)")
         generic = {s.fingerprint: s.query for s in snapshot.statements}
-        items = _plannable(whatif, items, plan.notes, generic)
-        progress(f"pricing {len(candidates)} candidates over {len(items)} statements")
-        evaluator = Evaluator(whatif, items)
-        trigram = _unique([c for c in candidates if c.opclass == TRGM]
-                          + _trigram_from_findings(analysis.findings, snapshot.catalog))
-        selection = select(evaluator, [c for c in candidates if c.opclass != TRGM],
-                           _limits(settings), _write_cost(snapshot, shapes, settings),
-                           extend_attributes(items))
+        templates = compress(items, {s.fingerprint: s for s in shapes}, snapshot.catalog) \
+            if settings.compress else items
+        templates = _plannable(whatif, templates, plan.notes, generic, {i.key: i for i in items}, clock)
+        evaluator = Evaluator(whatif, templates, clock)
+        btree, pruned = prune([c for c in candidates if c.opclass != TRGM], templates,
+                              lambda i: evaluator.item_cost(i, []),
+                              budgeted=settings.max_index_size_bytes is not None)
+        selection = select(evaluator, btree, _limits(settings), _write_cost(snapshot, shapes, settings),
+                           extend_attributes(templates))
+        progress("reporting", 0, 0)
         plan.recommendations[:0] = _creates(evaluator, selection)
         plan.rejected += [Rejected(spec, reason, round(benefit, 2))
                           for spec, reason, benefit in selection.rejected.values()]
-        room = None if settings.max_indexes is None else max(settings.max_indexes - len(selection.chosen), 0)
-        plan.recommendations += _trigram(trigram[:room], snapshot.catalog, plan)
-        plan.rejected += [Rejected(s, f"over budget: the {settings.max_indexes} indexes allowed are taken")
-                          for s in trigram[len(trigram) if room is None else room:]]
+        plan.rejected += [Rejected(spec, reason) for spec, reason in pruned]
+        trigram = _unique([c for c in candidates if c.opclass == TRGM]
+                          + _trigram_from_findings(analysis.findings, snapshot.catalog))
+        _add_trigram(plan, trigram, snapshot.catalog, settings,
+                     [evaluator.size(c) for c in selection.chosen])
         plan.cost_before, plan.cost_after = selection.cost_before, selection.cost_after
         plan.explain_calls = whatif.explain_calls
+        if selection.stopped:
+            plan.notes.append(f"stopped early: the time limit ({settings.time_limit:g} s) ended the "
+                              f"{selection.stopped} phase; this is the best selection found by then")
     finally:
         session.__exit__(None, None, None)
-    progress(f"chose {len(selection.chosen)} indexes in {time.monotonic() - started:.1f} s")
+    progress(f"chose {len(selection.chosen)} indexes in {time.monotonic() - started:.1f} s", 0, 0)
     return plan
 
 
-def _plannable(whatif: WhatIf, items: list[Item], notes: list[str],
-               generic: dict[str, str]) -> list[Item]:
-    """The items the what-if session can EXPLAIN; each other one is left out with a note (e.g. a
-    SELECT-only role may not EXPLAIN an UPDATE: EXPLAIN checks the statement's privileges)."""
+def _plannable(whatif: WhatIf, templates: list[Item], notes: list[str], generic: dict[str, str],
+               statements: dict[str, Item], clock: Clock) -> list[Item]:
+    """The templates the what-if session can EXPLAIN, each through its heaviest statement that
+    plans (at most ``PLAN_TRIES`` tried); a statement that does not is left out with a note (e.g.
+    a SELECT-only role may not EXPLAIN an UPDATE: EXPLAIN checks the statement's privileges)."""
+    kept = []
+    for done, template in enumerate(templates):
+        clock.report("pricing statements", done, len(templates))
+        members = sorted(template.members or [(template.key, template.weight)], key=lambda m: -m[1])
+        left = dict(members)
+        for key, _ in members[:PLAN_TRIES]:
+            trial = template if key == template.key else statements[key]
+            reason = _plan_error(whatif, trial, generic)
+            if reason is None:
+                kept.append(_represented(template, trial, left))
+                break
+            left.pop(key)
+            notes.append(f"{key} left out of the what-if costing: cannot EXPLAIN it here ({reason})")
+        else:
+            if left:
+                notes.append(f"{len(left)} more statement(s) of the same shape as {members[0][0]} "
+                             "left out with it")
+    return kept
+
+
+def _plan_error(whatif: WhatIf, item: Item, generic: dict[str, str]) -> str | None:
     import psycopg
 
-    kept = []
-    for item in items:
-        try:
-            _cost_or_generic(whatif, item, generic)
-        except (AdvisorError, psycopg.Error) as exc:
-            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            notes.append(f"{item.key} left out of the what-if costing: cannot EXPLAIN it here ({reason})")
-            continue
-        kept.append(item)
-    return kept
+    try:
+        _cost_or_generic(whatif, item, generic)
+    except (AdvisorError, psycopg.Error) as exc:
+        return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return None
+
+
+def _represented(template: Item, lead: Item, members: dict[str, float]) -> Item:
+    """``template`` priced through ``lead``, without the members that did not plan."""
+    if not template.members:
+        return template
+    return replace(template, key=lead.key, sql=lead.sql, weight=sum(members.values()),
+                   members=[(k, w) for k, w in template.members if k in members])
 
 
 def _cost_or_generic(whatif: WhatIf, item: Item, generic: dict[str, str]) -> None:
@@ -121,12 +158,13 @@ def workload(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSe
     shape_of = {s.fingerprint: s for s in shapes}
     typical = typical_parameters(snapshot.traces)
     items: list[Item] = []
+    seen: set[str] = set()
     unique: dict[tuple, IndexSpec] = {}
     for statement in snapshot.statements:
         shape = shape_of.get(statement.fingerprint)
-        if shape is None or statement.fingerprint not in by_fp or any(
-                i.key == statement.fingerprint for i in items):
+        if shape is None or statement.fingerprint not in by_fp or statement.fingerprint in seen:
             continue
+        seen.add(statement.fingerprint)
         attrs, used = {}, {}
         for access in shape.tables:
             table = snapshot.catalog.table(access.table)
@@ -135,8 +173,9 @@ def workload(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSe
                 used.setdefault(access.table, set()).update(access.columns_used)
         bound = bind(statement.query, typical[statement.fingerprint]) \
             if statement.fingerprint in typical else None
+        proposed = {spec.key(): rank for rank, spec in enumerate(by_fp[statement.fingerprint])}
         items.append(Item(statement.fingerprint, bound or statement.query,
-                          statement.workload_weight, frozenset(attrs), attrs, used))
+                          statement.workload_weight, frozenset(attrs), attrs, used, proposed=proposed))
         for spec in by_fp[statement.fingerprint]:
             unique.setdefault(spec.key(), spec)
     return items, list(unique.values())
@@ -210,8 +249,9 @@ def _creates(ev: Evaluator, selection: Selection) -> list[Recommendation]:
             before = ev.item_cost(item, [])
             after = ev.item_cost(item, selection.chosen)
             without = ev.item_cost(item, [c for c in selection.chosen if c is not spec])
-            if after < without:
-                gains.append(StatementGain(item.key, item.weight, round(before, 2), round(after, 2)))
+            if after < without:  # a template's statements each, at its representative's costs
+                gains += [StatementGain(key, weight, round(before, 2), round(after, 2))
+                          for key, weight in item.members or [(item.key, item.weight)]]
         name = index_name(spec)
         result.append(Recommendation(
             action="create", table=spec.table, name=name, ddl=create_index_sql(spec, name),
@@ -221,9 +261,31 @@ def _creates(ev: Evaluator, selection: Selection) -> list[Recommendation]:
     return sorted(result, key=lambda r: -r.benefit)
 
 
+def _add_trigram(plan: Plan, specs: list[IndexSpec], catalog: Catalog, settings: RecommendSettings,
+                 chosen_sizes: list[int]) -> None:
+    """The trigram GIN indexes that fit in what the costed selection left of the budgets (count
+    and bytes, each GIN counted at its estimated size with a margin), in order; a reason for
+    each other one."""
+    count, used = len(chosen_sizes), sum(chosen_sizes)
+    fitting = []
+    for spec in specs:
+        need = counted_size(spec, catalog)
+        if settings.max_indexes is not None and count >= settings.max_indexes:
+            plan.rejected.append(Rejected(spec, f"over budget: the {settings.max_indexes} indexes "
+                                                "allowed are taken"))
+        elif settings.max_index_size_bytes is not None and used + need > settings.max_index_size_bytes:
+            left = max(settings.max_index_size_bytes - used, 0)
+            plan.rejected.append(Rejected(spec, f"over budget: needs {need / 1048576:,.1f} MB (its "
+                                                f"estimated size and a margin), {left / 1048576:,.1f} MB left"))
+        else:
+            fitting.append(spec)
+            count, used = count + 1, used + need
+    plan.recommendations += _trigram(fitting, catalog, plan)
+
+
 def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan) -> list[Recommendation]:
     """Trigram GIN indexes for leading-wildcard LIKE: HypoPG cannot cost GIN, so they are advised
-    from the shape alone, with the extension they need."""
+    from the shape alone, with the extension they need and a size estimated from pg_stats."""
     result = []
     installed = "pg_trgm" in catalog.extensions
     for spec in specs:
@@ -234,8 +296,9 @@ def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan) -> list[Recom
             ddl = "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n" + ddl
         result.append(Recommendation(
             action="create", table=spec.table, name=name, ddl=ddl, index=spec,
+            estimated_size_bytes=trigram_size(spec, catalog),
             reason="leading-wildcard LIKE/ILIKE: a B-tree cannot serve it, a trigram GIN can "
-                   "(not costed: HypoPG cannot simulate GIN indexes)",
+                   "(not costed: HypoPG cannot simulate GIN indexes; size estimated from pg_stats)",
             requires_extension=needs))
     if specs and not installed:
         available = "pg_trgm" in catalog.available_extensions

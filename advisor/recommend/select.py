@@ -36,11 +36,12 @@ from advisor.recommend.whatif import WhatIf
 
 SWAP_CANDIDATES = 16  # over-budget candidates (by gain) the swap phase tries against each chosen index
 POLISH_TRIES = 4  # chosen indexes (cheapest to lose per byte) the polish phase takes out, refilling
+NEGLIGIBLE = 0.01  # a statement under this share of the average statement's cost is not priced per candidate
 
 
 @dataclass
 class Item:
-    """One statement of the workload, as the selection sees it."""
+    """One statement of the workload (or a template of several), as the selection sees it."""
 
     key: str  # fingerprint
     sql: str
@@ -48,6 +49,8 @@ class Item:
     tables: frozenset[str]
     attrs: dict[str, set[str]] = field(default_factory=dict)  # table -> indexable columns
     used: dict[str, set[str]] = field(default_factory=dict)  # table -> every column read
+    members: list[tuple[str, float]] = field(default_factory=list)  # a template's (fingerprint, weight)
+    proposed: dict[tuple, int] = field(default_factory=dict)  # candidate key -> rank in its list
 
 
 @dataclass
@@ -74,6 +77,7 @@ class Selection:
     cost_before: float
     cost_after: float
     benefit: dict[tuple, float] = field(default_factory=dict)  # chosen key -> benefit when taken
+    stopped: str | None = None  # the phase the time limit ended, if it did
 
     @property
     def relative_cost(self) -> float:
@@ -81,33 +85,70 @@ class Selection:
 
 
 class Evaluator:
-    """Weighted workload costs under index configurations, through one WhatIf session."""
+    """Weighted workload costs under index configurations, through one WhatIf session.
 
-    def __init__(self, whatif: WhatIf, items: list[Item]):
+    A statement is priced only with the indexes it can use, each cut to the part it uses: an
+    index whose leading key it does not search on is left out, and trailing keys it neither
+    searches nor sorts on are dropped unless the index covers every column it reads (an
+    index-only scan). So (a, b) and (a, c) cost a statement searching on ``a`` alone the same as
+    (a), and one EXPLAIN serves all three."""
+
+    def __init__(self, whatif: WhatIf, items: list[Item], clock: Clock | None = None):
         self.whatif, self.items = whatif, items
+        self.clock = clock or Clock()
         self.by_table: dict[str, list[Item]] = {}
+        self.by_lead: dict[tuple[str, str], list[Item]] = {}
         for item in items:
             for t in item.tables:
                 self.by_table.setdefault(t, []).append(item)
+            for t, columns in item.attrs.items():
+                for c in columns:
+                    self.by_lead.setdefault((t, c), []).append(item)
         self.unsupported: dict[tuple, str] = {}
+        self._negligible: set[str] | None = None
 
     def item_cost(self, item: Item, config: list[IndexSpec]) -> float:
-        return self.whatif.cost(item.sql, config, item.tables, key=item.key)
+        return self.costs([(item, config)])[0]
+
+    def costs(self, pairs: list[tuple[Item, list[IndexSpec]]]) -> list[float]:
+        """The cost of each (item, config); what is not cached is EXPLAINed in one batch."""
+        return self.whatif.costs([(i.sql, self.usable(i, config), i.tables, i.key) for i, config in pairs])
+
+    def usable(self, item: Item, config: list[IndexSpec]) -> list[IndexSpec]:
+        """The part of each index of ``config`` that ``item`` can use (see the class)."""
+        found: dict[tuple, IndexSpec] = {}
+        for spec in config:
+            cut = effective(item, spec) if spec.table in item.tables else None
+            if cut is not None:
+                found.setdefault(cut.key(), cut)
+        return list(found.values())
 
     def total(self, config: list[IndexSpec]) -> float:
-        return sum(i.weight * self.item_cost(i, config) for i in self.items)
+        costs = self.costs([(i, config) for i in self.items])
+        return sum(i.weight * c for i, c in zip(self.items, costs, strict=True))
 
     def relevant(self, spec: IndexSpec) -> list[Item]:
-        """Statements the index may serve: they read its table and its leading column."""
-        lead = spec.columns[0].removesuffix(" DESC")
-        return [i for i in self.by_table.get(spec.table, []) if lead in i.attrs.get(spec.table, ())]
+        """Statements the index may serve: they read its table and search on its leading key."""
+        return self.by_lead.get((spec.table, _bare(spec.columns[0])), [])
+
+    def scored(self, spec: IndexSpec) -> list[Item]:
+        """``relevant`` without the negligible statements: those that cost less than
+        ``NEGLIGIBLE`` of an average statement's weighted cost before any new index (a primary-key
+        lookup next to table scans), so together they weigh at most that share of the workload
+        and pricing candidates on them cannot change the choice."""
+        if self._negligible is None:
+            costs = self.costs([(i, []) for i in self.items])
+            weighted = [i.weight * c for i, c in zip(self.items, costs, strict=True)]
+            floor = NEGLIGIBLE * sum(weighted) / max(len(self.items), 1)
+            self._negligible = {i.key for i, w in zip(self.items, weighted, strict=True) if w < floor}
+        return [i for i in self.relevant(spec) if i.key not in self._negligible]
 
     def delta(self, items: list[Item], before: list[IndexSpec], after: list[IndexSpec]):
         """(weighted gain, weighted cost before) over ``items``."""
+        costs = self.costs([(i, before) for i in items] + [(i, after) for i in items])
         gain = base = 0.0
-        for item in items:
-            b = self.item_cost(item, before)
-            gain += item.weight * (b - self.item_cost(item, after))
+        for item, b, a in zip(items, costs[:len(items)], costs[len(items):], strict=True):
+            gain += item.weight * (b - a)
             base += item.weight * b
         return gain, base
 
@@ -124,6 +165,49 @@ class Evaluator:
         return list(found.values())
 
 
+def effective(item: Item, spec: IndexSpec) -> IndexSpec | None:
+    """The part of ``spec`` that ``item`` can use, or None when it cannot use it at all."""
+    attrs = item.attrs.get(spec.table)
+    if not attrs or _bare(spec.columns[0]) not in attrs:
+        return None
+    if spec.method != "btree":
+        return spec
+    keys = [_bare(c) for c in spec.columns]
+    read = item.used.get(spec.table) or set()
+    if read and read <= set(keys) | set(spec.include):
+        return spec  # covers the statement: an index-only scan may use every key
+    n = max(i for i, k in enumerate(keys) if k in attrs) + 1
+    if n == len(keys) and not spec.include:
+        return spec
+    return IndexSpec(spec.table, spec.columns[:n], where=spec.where, opclass=spec.opclass)
+
+
+class Clock:
+    """The selection's deadline (``time_limit`` seconds from now, None: none) and its progress
+    reports: ``on_progress(phase, done, total)``."""
+
+    def __init__(self, time_limit: float | None = None, on_progress=None):
+        import time
+
+        self._now = time.monotonic
+        self.deadline = None if time_limit is None else self._now() + time_limit
+        self.time_limit = time_limit
+        self.on_progress = on_progress or (lambda phase, done, total: None)
+        self.stopped: str | None = None  # the phase the deadline ended
+
+    def expired(self, phase: str) -> bool:
+        if self.deadline is not None and self.stopped is None and self._now() >= self.deadline:
+            self.stopped = phase
+        return self.stopped is not None
+
+    def report(self, phase: str, done: int, total: int) -> None:
+        self.on_progress(phase, done, total)
+
+
+def _bare(column: str) -> str:
+    return column.removesuffix(" DESC")
+
+
 def select(ev: Evaluator, candidates: list[IndexSpec], limits: Limits,
            write_cost: Callable[[IndexSpec], float] = lambda s: 0.0,
            extend_attrs: dict[str, list[str]] | None = None) -> Selection:
@@ -134,14 +218,18 @@ def select(ev: Evaluator, candidates: list[IndexSpec], limits: Limits,
     indexes and leave out the one large index that pays most), then a relaxation from the top
     down, each improved by the swap phase."""
     runs = [True, False] if limits.max_bytes is not None else [False]
-    results = [_greedy(ev, candidates, limits, write_cost, extend_attrs, per_byte) for per_byte in runs]
+    results = []
+    for per_byte in runs:
+        if not results or not ev.clock.expired("greedy"):
+            results.append(_greedy(ev, candidates, limits, write_cost, extend_attrs, per_byte))
     best = min(results, key=lambda r: r.cost_after)
-    if limits.max_bytes is None:
-        return best
-    starts = [best, _relax(ev, candidates, limits, write_cost, extend_attrs)]
-    best = min((_swap(ev, candidates, s, limits, write_cost, extend_attrs) for s in starts),
-               key=lambda r: r.cost_after)
-    return _polish(ev, candidates, best, limits, write_cost, extend_attrs)
+    if limits.max_bytes is not None and not ev.clock.expired("relaxation"):
+        starts = [best, _relax(ev, candidates, limits, write_cost, extend_attrs)]
+        best = min((_swap(ev, candidates, s, limits, write_cost, extend_attrs) for s in starts),
+                   key=lambda r: r.cost_after)
+        best = _polish(ev, candidates, best, limits, write_cost, extend_attrs)
+    best.stopped = ev.clock.stopped
+    return best
 
 
 def _polish(ev: Evaluator, candidates, selection: Selection, limits: Limits, write_cost, extend_attrs,
@@ -159,7 +247,7 @@ def _polish(ev: Evaluator, candidates, selection: Selection, limits: Limits, wri
         if again.cost_after <= best.cost_after:
             best = again
     tried: set[tuple] = set()
-    while True:
+    while not ev.clock.expired("polish"):
         room = _room_needed(ev, best, limits)
         losses = {c.key(): _loss(ev, c, best.chosen, write_cost) for c in best.chosen}
         order = sorted((c for c in best.chosen if c.key() not in tried and ev.size(c) >= room),
@@ -173,8 +261,9 @@ def _polish(ev: Evaluator, candidates, selection: Selection, limits: Limits, wri
             if again.cost_after < (improved or best).cost_after * (1 - 1e-6):
                 improved = again
         if improved is None:
-            return _tidy(best, candidates)
+            break
         best = improved
+    return _tidy(best, candidates)
 
 
 def _room_needed(ev: Evaluator, selection: Selection, limits: Limits) -> float:
@@ -225,7 +314,7 @@ def _relax(ev: Evaluator, candidates, limits: Limits, write_cost, extend_attrs) 
     except AdvisorError:
         return _greedy(ev, candidates, limits, write_cost, extend_attrs, True)
     losses: dict[tuple, float] = {}
-    while config:
+    while config and not ev.clock.expired("relaxation"):
         used = sum(ev.size(c) for c in config)
         over = used > limits.max_bytes or limits.max_indexes is not None and len(config) > limits.max_indexes
         for spec in config:
@@ -249,7 +338,7 @@ def _swap(ev: Evaluator, candidates, selection: Selection, limits: Limits, write
     did not fit, when the workload gets cheaper within the budget, then fill the budget again."""
     best = selection
     tried: set[tuple] = set()
-    while True:
+    while not ev.clock.expired("swap"):
         chosen_keys = {c.key() for c in best.chosen}
         outside = sorted((r for r in best.rejected.values() if r[1].startswith("over budget")
                           and r[0].key() not in chosen_keys and r[0].key() not in tried),
@@ -269,12 +358,13 @@ def _swap(ev: Evaluator, candidates, selection: Selection, limits: Limits, write
             if improved:
                 break
         if improved is None:
-            return best
+            break
         again = _greedy(ev, candidates, limits, write_cost, extend_attrs, True, start=improved,
                         benefits=best.benefit)
         if again.cost_after >= best.cost_after:
-            return best
+            break
         best = again
+    return best
 
 
 def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_cost,
@@ -292,7 +382,8 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
     for spec in config:
         for wider in _widenings(spec, extend_attrs or {}, limits.max_width):
             heapq.heappush(heap, (-float("inf"), next(counter), Move(wider, spec)))
-    while heap:
+    scored: set[tuple] = set()
+    while heap and not ev.clock.expired("greedy"):
         _, _, move = heapq.heappop(heap)
         if not _valid(move, config):
             continue
@@ -300,6 +391,9 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
         if candidate:  # a wider version of a chosen index replaces it, never joins it
             narrower = next((c for c in config if _covered_by(c, [move.add])), None)
             move = Move(move.add, narrower) if narrower else move
+        if move.add.key() not in scored:
+            scored.add(move.add.key())
+            ev.clock.report("selection", min(len(scored), len(candidates)), len(candidates))
         try:
             score, gain, why = _score(ev, move, config, limits, write_cost, used_bytes, per_byte)
         except AdvisorError as exc:  # UnsupportedIndex, or a statement timing out
@@ -326,9 +420,11 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
         for m in woken:
             heapq.heappush(heap, (-float("inf"), next(counter), m))
     chosen_keys = {c.key() for c in config}
+    late = f"not priced: the time limit ({ev.clock.time_limit} s) ended the selection first"
     for spec in candidates:
         if spec.key() not in chosen_keys and spec.key() not in rejected:
-            rejected[spec.key()] = (spec, _covered_by(spec, config) or "over budget", 0.0)
+            rejected[spec.key()] = (spec, _covered_by(spec, config) or (
+                late if ev.clock.stopped and spec.key() not in scored else "over budget"), 0.0)
     return Selection(config, rejected, ev.total([]), ev.total(config), benefits)
 
 
@@ -345,7 +441,7 @@ def _score(ev: Evaluator, move: Move, config, limits: Limits, write_cost, used_b
     covered = _covered_by(move.add, [c for c in config if c is not move.replaces])
     if covered:
         return 0.0, 0.0, covered
-    items = ev.relevant(move.add)
+    items = ev.scored(move.add)
     gain, base = ev.delta(items, config, after)
     extra_bytes = ev.size(move.add) - (ev.size(move.replaces) if move.replaces else 0)
     overhead = 0.0 if move.replaces else write_cost(move.add)

@@ -20,11 +20,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import psycopg
+
 from advisor.ddl import create_index_sql
 from advisor.errors import AdvisorError
 from advisor.fingerprint import fingerprint
 from advisor.model import IndexSpec
-from advisor.recommend.explain import explain_json
+from advisor.recommend.explain import (
+    GENERIC_PLAN_VERSION,
+    ExplainFailed,
+    explain_json,
+    plan_root,
+    send_explain,
+)
 from advisor.recommend.robust import robust_cost
 
 HYPOPG_MISSING = ("HypoPG is not installed in this database, so candidate indexes were not costed "
@@ -51,12 +59,16 @@ class WhatIf:
         self.explain_calls = 0
         self._costs: dict[tuple, float] = {}
         self._sizes: dict[tuple, int] = {}
-        self._present: dict[tuple, tuple[int, str]] = {}  # spec key -> (oid, hypopg name)
+        self._present: dict[tuple, tuple[int, str] | object] = {}  # key -> (oid, name), or its cursor
         self._specs: dict[tuple, IndexSpec] = {}
+        self._supported: set[tuple] = set()  # keys HypoPG made once
         self.reltuples: dict[str, float] = dict(conn.execute(
             "SELECT c.relname, max(c.reltuples) FROM pg_class c JOIN pg_namespace n "
             "ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname "
             "NOT IN ('pg_catalog', 'information_schema') GROUP BY c.relname").fetchall())
+        conn.prepare_threshold = None  # DEALLOCATE ALL ends the statements send_explain prepares
+        if self.version < GENERIC_PLAN_VERSION:  # EXPLAIN EXECUTE of a $n statement: its generic plan
+            conn.execute("SET plan_cache_mode = force_generic_plan")
         if self.hypopg:
             try:
                 conn.execute("SELECT hypopg_reset()")
@@ -77,22 +89,38 @@ class WhatIf:
 
         The plan's total cost, except for a LIMIT that an index only sorts for (``robust_cost``).
         """
-        tables = set(tables) if tables is not None else None
-        wanted = {i.key(): i for i in indexes if tables is None or i.table in tables}
-        cache_key = (key or fingerprint(sql), frozenset(wanted))
-        if cache_key not in self._costs:
-            self._costs[cache_key] = robust_cost(self._explain(sql, wanted, tables), self.reltuples)
-        return self._costs[cache_key]
+        return self.costs([(sql, indexes, tables, key)])[0]
+
+    def costs(self, requests: Sequence[tuple]) -> list[float]:
+        """``cost`` of each ``(sql, indexes, tables, key)``; the ones not cached are EXPLAINed in
+        one pipeline (one round trip for the lot, hypothetical indexes switched in between),
+        grouped by the indexes they want so each is created once."""
+        found: list[float | None] = []
+        misses: dict[tuple, tuple] = {}
+        for sql, indexes, tables, key in requests:
+            tables = set(tables) if tables is not None else None
+            wanted = {i.key(): i for i in indexes if tables is None or i.table in tables}
+            cache_key = (key or fingerprint(sql), frozenset(wanted))
+            found.append(self._costs.get(cache_key))
+            if found[-1] is None:
+                misses.setdefault(cache_key, (sql, wanted, tables))
+        if misses:
+            order = sorted(misses, key=lambda k: sorted(map(repr, k[1])))
+            plans = self._explain_many([misses[k] for k in order])
+            for cache_key, plan in zip(order, plans, strict=True):
+                self._costs[cache_key] = robust_cost(plan, self.reltuples)
+            found = [self._costs[_cache_key(r)] if f is None else f for f, r in zip(found, requests, strict=True)]
+        return found
 
     def plan(self, sql: str, indexes: Sequence[IndexSpec], tables: Iterable[str] | None = None) -> dict:
         """The plan's root node with ``indexes`` present (not cached)."""
         tables = set(tables) if tables is not None else None
-        return self._explain(sql, {i.key(): i for i in indexes
-                                   if tables is None or i.table in tables}, tables)
+        return self._explain_many([(sql, {i.key(): i for i in indexes
+                                          if tables is None or i.table in tables}, tables)])[0]
 
     def used_indexes(self, plan: dict) -> list[IndexSpec]:
         """The hypothetical indexes a plan made with this session scans."""
-        by_name = {name: self._specs[k] for k, (_, name) in self._present.items()}
+        by_name = {self._name(k): self._specs[k] for k in self._present}
         found = []
         for node in _nodes(plan):
             spec = by_name.get(node.get("Index Name", ""))
@@ -106,9 +134,9 @@ class WhatIf:
             if self.real:
                 self._sizes[spec.key()] = self._real_size(spec)
             else:
-                oid, _ = self._ensure(spec)
+                self._ensure(spec)
                 self._sizes[spec.key()] = int(self.conn.execute(
-                    "SELECT hypopg_relation_size(%s)", (oid,)).fetchone()[0])
+                    "SELECT hypopg_relation_size(%s)", (self._oid(spec.key()),)).fetchone()[0])
         return self._sizes[spec.key()]
 
     def reset(self) -> None:
@@ -119,32 +147,78 @@ class WhatIf:
 
     # -- hypothetical index bookkeeping ----------------------------------------------------------
 
-    def _explain(self, sql: str, wanted: dict[tuple, IndexSpec], tables: set[str] | None) -> dict:
-        self.explain_calls += 1
+    def _explain_many(self, requests: list[tuple]) -> list[dict]:
+        """Root plan nodes of ``(sql, wanted indexes by key, tables)``, in order."""
+        self.explain_calls += len(requests)
         if self.real:
-            return self._explain_real(sql, list(wanted.values()))
+            return [self._explain_real(sql, list(wanted.values())) for sql, wanted, _ in requests]
+        for spec in {k: s for _, wanted, _ in requests for k, s in wanted.items()}.values():
+            if spec.key() not in self._supported:
+                self._ensure(spec)  # alone, so an index HypoPG cannot model is told apart
+        pending = []
+        try:
+            with self.conn.pipeline():
+                for sql, wanted, tables in requests:
+                    self._switch(wanted, tables)
+                    pending.append(send_explain(self.conn, sql, self.version))
+                if self.version < GENERIC_PLAN_VERSION:
+                    self.conn.execute("DEALLOCATE ALL")  # the $n statements send_explain prepared
+        except psycopg.Error as exc:
+            self._lost_track()
+            raise ExplainFailed(f"cannot plan: {str(exc).splitlines()[0]}") from None
+        return [plan_root(cursor.fetchone()[0]) for cursor in pending]
+
+    def _switch(self, wanted: dict[tuple, IndexSpec], tables: set[str] | None) -> None:
+        """Make exactly ``wanted`` present among the hypothetical indexes on ``tables``."""
         for k in [k for k in self._present if k not in wanted
                   and (tables is None or self._specs[k].table in tables)]:
-            self.conn.execute("SELECT hypopg_drop_index(%s)", (self._present.pop(k)[0],))
+            self.conn.execute("SELECT hypopg_drop_index(%s)", (self._oid(k),))
+            del self._present[k]
         if len(self._present) + len(wanted) > MAX_PRESENT:
             self.reset()
         for spec in wanted.values():
             self._ensure(spec, may_reset=False)  # a reset here would drop wanted ones
-        return explain_json(self.conn, sql, self.version)
 
-    def _ensure(self, spec: IndexSpec, may_reset: bool = True) -> tuple[int, str]:
+    def _ensure(self, spec: IndexSpec, may_reset: bool = True) -> None:
         key = spec.key()
-        if key not in self._present:
-            if may_reset and len(self._present) >= MAX_PRESENT:
-                self.reset()
-            ddl = create_index_sql(spec, "advisor_hypo", concurrently=False, if_not_exists=False)
-            try:
-                row = self.conn.execute("SELECT * FROM hypopg_create_index(%s)", (ddl,)).fetchone()
-            except Exception as exc:  # noqa: BLE001 - psycopg errors: an index HypoPG cannot model
-                raise UnsupportedIndex(f"HypoPG cannot simulate {ddl}: {str(exc).splitlines()[0]}") from None
-            self._present[key] = (int(row[0]), row[1])
-            self._specs[key] = spec
-        return self._present[key]
+        if key in self._present:
+            return
+        if may_reset and len(self._present) >= MAX_PRESENT:
+            self.reset()
+        ddl = create_index_sql(spec, "advisor_hypo", concurrently=False, if_not_exists=False)
+        if key in self._supported:  # known to work: its result may wait (pipeline)
+            self._present[key] = self.conn.execute("SELECT * FROM hypopg_create_index(%s)", (ddl,))
+            return
+        try:
+            row = self.conn.execute("SELECT * FROM hypopg_create_index(%s)", (ddl,)).fetchone()
+        except Exception as exc:  # noqa: BLE001 - psycopg errors: an index HypoPG cannot model
+            raise UnsupportedIndex(f"HypoPG cannot simulate {ddl}: {str(exc).splitlines()[0]}") from None
+        self._present[key] = (int(row[0]), row[1])
+        self._specs[key] = spec
+        self._supported.add(key)
+
+    def _oid(self, key: tuple) -> int:
+        return self._resolve(key)[0]
+
+    def _name(self, key: tuple) -> str:
+        return self._resolve(key)[1]
+
+    def _resolve(self, key: tuple) -> tuple[int, str]:
+        """(oid, name) of a present index, waiting for its creation's result if need be."""
+        value = self._present[key]
+        if not isinstance(value, tuple):
+            row = value.fetchone()
+            value = self._present[key] = (int(row[0]), row[1])
+        return value
+
+    def _lost_track(self) -> None:
+        """After a failed pipeline: start again from no hypothetical index."""
+        self._present.clear()
+        try:
+            self.conn.execute("SELECT hypopg_reset()")
+            self.conn.execute("DEALLOCATE ALL")
+        except psycopg.Error:
+            pass
 
     def _explain_real(self, sql: str, specs: list[IndexSpec]) -> dict:
         with self.conn.transaction(force_rollback=True):
@@ -158,6 +232,12 @@ class WhatIf:
             self.conn.execute(create_index_sql(spec, name, concurrently=False))
             return int(self.conn.execute("SELECT pg_relation_size(%s::regclass)",
                                          (name,)).fetchone()[0])
+
+
+def _cache_key(request: tuple) -> tuple:
+    sql, indexes, tables, key = request
+    tables = set(tables) if tables is not None else None
+    return (key or fingerprint(sql), frozenset(i.key() for i in indexes if tables is None or i.table in tables))
 
 
 class UnsupportedIndex(AdvisorError):
