@@ -49,6 +49,7 @@ class RecommendConfig:
     max_indexes: int | None = None
     max_index_size: str | None = None  # e.g. "500MB"
     write_overhead: float = 1.0  # weight of the estimated index-maintenance cost
+    time_limit: float | None = None  # seconds the index selection may take (the best so far then)
 
 
 @dataclass

@@ -27,13 +27,14 @@ class Pipeline:
     config: object | None = None
     max_indexes: int | None = None
     max_index_size: str | None = None
+    time_limit: float | None = None
 
     @classmethod
     def from_options(cls, *, dsn: str | None = None, snapshot_path: Path | None = None,
                      logs: Sequence[Path] = (), app_traces: Sequence[Path] = (),
                      queries: Sequence[Path] = (), config_path: Path | None = None,
                      max_indexes: int | None = None, max_index_size: str | None = None,
-                     top: int | None = None) -> Pipeline:
+                     top: int | None = None, time_limit: float | None = None) -> Pipeline:
         from advisor.config import load_config
 
         config = load_config(config_path)
@@ -54,7 +55,7 @@ class Pipeline:
 
             snapshot.traces += load(app_traces)
         pipeline = cls(snapshot=snapshot, dsn=dsn, config=config, max_indexes=max_indexes,
-                       max_index_size=max_index_size)
+                       max_index_size=max_index_size, time_limit=time_limit)
         if queries:
             pipeline.add_queries(queries)
         if not pipeline.snapshot.statements:
@@ -96,7 +97,12 @@ class Pipeline:
             settings.max_indexes = self.max_indexes
         if self.max_index_size:
             settings.max_index_size_bytes = parse_size(self.max_index_size)
-        return recommend(self.dsn, self.snapshot, analysis, settings)
+        if self.time_limit is not None:
+            settings.time_limit = self.time_limit
+        from advisor import console
+
+        with console.phases() as on_progress:
+            return recommend(self.dsn, self.snapshot, analysis, settings, on_progress)
 
     def write_migrations(self, analysis: Analysis, directory: Path, *, batch: bool = False):
         from advisor.emit.migrations import write_migrations

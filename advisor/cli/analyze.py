@@ -28,6 +28,9 @@ from advisor.cli._options import dsn_option, format_option, require_source, snap
 @click.option("--max-indexes", type=int, default=None, help="At most N new indexes.")
 @click.option("--max-index-size", default=None, metavar="SIZE",
               help="Storage budget for new indexes, e.g. 500MB.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+              metavar="SECONDS", help="Stop the index selection after SECONDS and keep the best "
+                                      "found so far (the plan says it stopped early).")
 @click.option("--migrations", type=click.Path(path_type=Path), default=None,
               help="Write Alembic revisions for the recommendations into DIR.")
 @click.option("--batch", is_flag=True, help="All index builds in one revision.")
@@ -39,7 +42,7 @@ from advisor.cli._options import dsn_option, format_option, require_source, snap
               help="Exit 1 when a finding of this severity or worse is found (for CI).")
 @click.option("-v", "--verbose", is_flag=True, help="Show rejected candidates and their reasons.")
 def command(dsn, snapshot_path, logs, app_traces, queries, fmt, recommend, max_indexes,
-            max_index_size, migrations, batch, report, config_path, fail_on, verbose):
+            max_index_size, time_limit, migrations, batch, report, config_path, fail_on, verbose):
     """Find missing indexes, N+1 patterns and other problems; recommend indexes."""
     from advisor.pipeline import Pipeline
 
@@ -48,7 +51,7 @@ def command(dsn, snapshot_path, logs, app_traces, queries, fmt, recommend, max_i
     pipeline = Pipeline.from_options(dsn=dsn, snapshot_path=snapshot_path, logs=logs,
                                      app_traces=app_traces, queries=queries,
                                      config_path=config_path, max_indexes=max_indexes,
-                                     max_index_size=max_index_size)
+                                     max_index_size=max_index_size, time_limit=time_limit)
     analysis = pipeline.analyze(recommend=recommend and bool(dsn))
     if migrations:
         pipeline.write_migrations(analysis, migrations, batch=batch)

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from advisor.ddl import create_index_sql, drop_index_sql, index_name
+from advisor.ddl import MAX_IDENTIFIER_BYTES, create_index_sql, drop_index_sql, index_name
 from advisor.errors import AdvisorError
 from advisor.model import (
     Analysis,
@@ -84,6 +84,7 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
                           + _trigram_from_findings(analysis.findings, snapshot.catalog))
         _add_trigram(plan, trigram, snapshot.catalog, settings,
                      [evaluator.size(c) for c in selection.chosen])
+        _distinct_names(plan.recommendations)
         plan.cost_before, plan.cost_after = selection.cost_before, selection.cost_after
         plan.explain_calls = whatif.explain_calls
         if selection.stopped:
@@ -306,6 +307,30 @@ def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan) -> list[Recom
                           + ("available here: CREATE EXTENSION pg_trgm" if available
                              else "not available on this server (install postgresql-contrib)"))
     return result
+
+
+def _distinct_names(recommendations: list[Recommendation]) -> None:
+    """A name is created once per plan: two indexes that differ only in what the name leaves out
+    (INCLUDE columns, sort order) would otherwise share it, and ``IF NOT EXISTS`` would silently
+    skip the second. The later one gets ``_2`` (``_3``, ...)."""
+    seen = {r.name for r in recommendations if r.action != "create"}
+    for rec in recommendations:
+        if rec.action != "create" or rec.index is None:
+            continue
+        name, n = rec.name, 1
+        while name in seen:
+            n += 1
+            name = _with_suffix(rec.name, f"_{n}")
+        if name != rec.name:
+            prefix = rec.ddl.rpartition("\n")[0]  # CREATE EXTENSION ...; before a trigram index
+            rec.name = name
+            rec.ddl = (prefix + "\n" if prefix else "") + create_index_sql(rec.index, name)
+        seen.add(name)
+
+
+def _with_suffix(name: str, suffix: str) -> str:
+    room = MAX_IDENTIFIER_BYTES - len(suffix.encode())
+    return name.encode()[:room].decode(errors="ignore").rstrip("_") + suffix
 
 
 def _trigram_from_findings(findings: list[Finding], catalog: Catalog) -> list[IndexSpec]:

@@ -420,12 +420,16 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
         for m in woken:
             heapq.heappush(heap, (-float("inf"), next(counter), m))
     chosen_keys = {c.key() for c in config}
-    late = f"not priced: the time limit ({ev.clock.time_limit} s) ended the selection first"
     for spec in candidates:
         if spec.key() not in chosen_keys and spec.key() not in rejected:
             rejected[spec.key()] = (spec, _covered_by(spec, config) or (
-                late if ev.clock.stopped and spec.key() not in scored else "over budget"), 0.0)
+                _late(ev.clock, spec.key() in scored) if ev.clock.stopped else "over budget"), 0.0)
     return Selection(config, rejected, ev.total([]), ev.total(config), benefits)
+
+
+def _late(clock: Clock, scored: bool) -> str:
+    limit = f"the time limit ({clock.time_limit:g} s) ended the selection"
+    return f"not taken: {limit} before its turn" if scored else f"not priced: {limit} first"
 
 
 def _valid(move: Move, config: list[IndexSpec]) -> bool:

@@ -9,17 +9,23 @@
 pg_trgm turns a value of L characters into at most about L + 2 trigrams (each word padded with
 blanks), and the GIN index stores one item pointer per distinct trigram of each row, in posting
 lists that compress the pointers to 1-6 bytes each. So the index holds at most rows x (1 -
-null_frac) x (avg_width + 2) pointers; ``BYTES_PER_TRIGRAM`` is the most a pointer took in the
-indexes measured (PostgreSQL 15, CREATE INDEX): 1.7 bytes a character for words and names, 0.5 for
-repetitive text, 4.6 for random hex strings (md5), the worst case - so the estimate is high for
-ordinary text. ``MARGIN`` is what the budget counts on top of it.
+null_frac) x (avg_width + 2) pointers. What a pointer costs depends on how far apart the rows
+holding one trigram are: ``BYTES_PER_TRIGRAM`` when every value differs (the most measured on
+PostgreSQL 15, for random hex strings; words and names took 1.7), down to ``DENSE_BYTES`` for a
+column of a handful of values, whose posting lists hold neighbouring rows - interpolated on
+log(n_distinct) / log(rows). The estimate is high for ordinary text; ``MARGIN`` is what a budget
+counts on top of it.
 """
 
 from __future__ import annotations
 
+import math
+
+from advisor.analyze.selectivity import distinct_values
 from advisor.model import Catalog, IndexSpec
 
 BYTES_PER_TRIGRAM = 4.8
+DENSE_BYTES = 1.0
 MARGIN = 1.25  # the budget counts this many times the estimate
 UNKNOWN_WIDTH = 32  # avg_width when the column has no statistics
 
@@ -36,8 +42,14 @@ def trigram_size(spec: IndexSpec, catalog: Catalog) -> int:
         stats = column.stats if column is not None else None
         width = stats.avg_width if stats is not None and stats.avg_width else UNKNOWN_WIDTH
         present = 1.0 - (stats.null_frac if stats is not None else 0.0)
-        total += rows * present * (width + 2) * BYTES_PER_TRIGRAM
+        total += rows * present * (width + 2) * _pointer_bytes(stats, table, rows)
     return int(total)
+
+
+def _pointer_bytes(stats, table, rows: float) -> float:
+    distinct = distinct_values(stats, table) if stats is not None and stats.n_distinct else rows
+    spread = min(1.0, math.log(max(distinct, 2.0)) / math.log(max(rows, 3.0)))
+    return DENSE_BYTES + (BYTES_PER_TRIGRAM - DENSE_BYTES) * spread
 
 
 def counted_size(spec: IndexSpec, catalog: Catalog) -> int:

@@ -1,0 +1,151 @@
+"""What makes the selection scale: indexes cut to what a statement uses, pruning, batched
+EXPLAINs, the time limit, and names that stay unique."""
+
+import pytest
+
+from advisor.analyze.shapes import extract_shapes
+from advisor.model import Analysis, IndexSpec, Recommendation
+from advisor.recommend import RecommendSettings, recommend
+from advisor.recommend.plan import _distinct_names, workload
+from advisor.recommend.prune import prune
+from advisor.recommend.select import Clock, Evaluator, Item, Limits, effective, select
+from advisor.recommend.whatif import WhatIf
+
+T = "public.t"
+
+
+def _item(attrs, used=()):
+    return Item("f", "SELECT 1", 1.0, frozenset({T}), {T: set(attrs)}, {T: set(used) | set(attrs)})
+
+
+def test_a_statement_is_priced_with_the_part_of_each_index_it_uses():
+    item = _item({"a", "b"}, used={"x"})
+    assert effective(item, IndexSpec(T, ["c", "a"])) is None  # not led by what it searches on
+    assert effective(item, IndexSpec(T, ["a", "c"])).columns == ["a"]
+    assert effective(item, IndexSpec(T, ["a", "c", "b"])).columns == ["a", "c", "b"]  # b filters in it
+    assert effective(item, IndexSpec(T, ["a"], include=["c"])).key() == IndexSpec(T, ["a"]).key()
+    covering = IndexSpec(T, ["a", "b"], include=["x"])
+    assert effective(item, covering) is covering  # an index-only scan reads it all
+    partial = IndexSpec(T, ["a", "c"], where="c > 0")
+    assert effective(item, partial).key() == IndexSpec(T, ["a"], where="c > 0").key()
+
+
+def test_one_explain_serves_every_index_cut_to_the_same_part(shop_dsn, shop_snapshot):
+    items, _ = workload(shop_snapshot, extract_shapes(shop_snapshot), RecommendSettings())
+    item = next(i for i in items if i.sql.startswith("SELECT * FROM items WHERE order_id"))
+    with WhatIf.open(shop_dsn) as w:
+        ev = Evaluator(w, [item])
+        narrow = ev.item_cost(item, [IndexSpec("public.items", ["order_id"])])
+        calls = w.explain_calls
+        for wider in (["order_id", "qty"], ["order_id", "id"]):
+            assert ev.item_cost(item, [IndexSpec("public.items", wider)]) == narrow
+        assert w.explain_calls == calls
+
+
+def test_pruning_caps_each_table_and_says_why():
+    specs = [IndexSpec(T, [c]) for c in "abcdef"]
+    items = [Item(f"f{n}", "SELECT 1", 1.0 + n, frozenset({T}), {T: {spec.columns[0]}},
+                  proposed={spec.key(): 0}) for n, spec in enumerate(specs)]
+    kept, rejected = prune(specs, items, lambda item: 10.0, budgeted=True, max_per_table=4)
+    assert [s.columns[0] for s in kept] == ["c", "d", "e", "f"]  # the costliest statements' ones
+    assert [s.columns[0] for s, _ in rejected] == ["b", "a"]
+    assert all("per-table cap" in why and "public.t has 6 candidates" in why for _, why in rejected)
+
+
+def test_pruning_keeps_a_prefix_under_a_budget_and_drops_it_without_one():
+    a, ab = IndexSpec(T, ["a"]), IndexSpec(T, ["a", "b"])
+    item = Item("f", "SELECT 1", 1.0, frozenset({T}), {T: {"a", "b"}}, proposed={a.key(): 1, ab.key(): 0})
+    assert prune([a, ab], [item], lambda i: 1.0, budgeted=True)[0] == [a, ab]
+    kept, rejected = prune([a, ab], [item], lambda i: 1.0, budgeted=False)
+    assert kept == [ab] and rejected[0][0] == a and rejected[0][1].startswith("dominated")
+
+
+def test_batched_costs_match_one_at_a_time_and_leave_nothing_prepared(shop_dsn):
+    q = "SELECT * FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 20"
+    plain = "SELECT * FROM items WHERE sku = 'SKU-7'"
+    a, b = IndexSpec("public.orders", ["customer_id"]), IndexSpec("public.items", ["sku"])
+    requests = [(q, [], {"public.orders"}, "q"), (q, [a], {"public.orders"}, "q"),
+                (plain, [b], {"public.items"}, "p"), (plain, [], {"public.items"}, "p"),
+                (q, [a], {"public.orders"}, "q")]
+    with WhatIf.open(shop_dsn) as w:
+        batched = w.costs(requests)
+        assert w.explain_calls == 4  # the repeated request is priced once
+        prepared = w.conn.execute("SELECT count(*) FROM pg_prepared_statements").fetchone()[0]
+    with WhatIf.open(shop_dsn) as w:
+        single = [w.cost(*r[:3], key=r[3]) for r in requests]
+    assert batched == single
+    assert batched[1] < batched[0] and batched[2] < batched[3]
+    assert prepared == 0
+
+
+class _Countdown(Clock):
+    """A deadline reached after ``checks`` looks at it: a time limit without the clock's noise."""
+
+    def __init__(self, checks):
+        super().__init__(time_limit=1.0)
+        self.left = checks
+
+    def expired(self, phase):
+        self.left -= 1
+        if self.left < 0 and self.stopped is None:
+            self.stopped = phase
+        return self.stopped is not None
+
+
+def _problem(snapshot):
+    items, candidates = workload(snapshot, extract_shapes(snapshot), RecommendSettings(max_width=2))
+    return items, [c for c in candidates if c.method == "btree"]
+
+
+def test_the_time_limit_keeps_the_best_found_so_far_and_says_where_it_stopped(shop_dsn, shop_snapshot):
+    items, candidates = _problem(shop_snapshot)
+    limits = Limits(min_improvement=0.0, max_width=2)
+    with WhatIf.open(shop_dsn) as w:
+        full = select(Evaluator(w, items), candidates, limits)
+        assert full.stopped is None and len(full.chosen) >= 3
+        looks = len(candidates) + 4  # every candidate priced once (lazy greedy), then a few taken
+        cut = select(Evaluator(w, items, _Countdown(looks)), candidates, limits)
+    assert cut.stopped == "greedy"
+    assert 0 < len(cut.chosen) < len(full.chosen)
+    assert [c.key() for c in cut.chosen] == [c.key() for c in full.chosen[:len(cut.chosen)]]
+    assert cut.cost_after < cut.cost_before
+    late = [why for _, why, _ in cut.rejected.values() if "the time limit (1 s) ended the selection" in why]
+    assert late and all(why.startswith(("not taken", "not priced")) for why in late)
+
+
+def test_a_zero_time_limit_prices_no_candidate_and_the_plan_says_it_stopped(shop_dsn, shop_snapshot):
+    plan = recommend(shop_dsn, shop_snapshot, Analysis(), RecommendSettings(time_limit=0.0))
+    full = recommend(shop_dsn, shop_snapshot, Analysis(), RecommendSettings())
+    assert not [r for r in plan.recommendations if r.action == "create"]
+    assert any(n.startswith("stopped early: the time limit (0 s)") for n in plan.notes), plan.notes
+    assert any(r.reason.startswith("not priced: the time limit") for r in plan.rejected)
+    assert plan.explain_calls < full.explain_calls / 3
+    assert not any("stopped early" in n for n in full.notes)
+
+
+def _create(spec):
+    from advisor.ddl import create_index_sql, index_name
+
+    name = index_name(spec)
+    return Recommendation("create", spec.table, name, create_index_sql(spec, name), index=spec)
+
+
+def test_names_are_unique_within_a_plan():
+    specs = [IndexSpec(T, ["created_at"]), IndexSpec(T, ["created_at"], include=["id"]),
+             IndexSpec(T, ["created_at DESC"]), IndexSpec(T, ["x" * 70]), IndexSpec(T, ["x" * 70, "y"])]
+    recs = [_create(s) for s in specs]
+    recs[2].ddl = "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n" + recs[2].ddl
+    assert len({r.name for r in recs}) < len(recs)
+    _distinct_names(recs)
+    assert len({r.name for r in recs}) == len(recs)
+    assert [r.name for r in recs[:3]] == ["ix_t_created_at", "ix_t_created_at_2", "ix_t_created_at_3"]
+    for rec in recs:
+        assert len(rec.name.encode()) <= 63 and f" {rec.name} ON " in rec.ddl
+    assert recs[2].ddl.startswith("CREATE EXTENSION IF NOT EXISTS pg_trgm;\nCREATE INDEX")
+
+
+@pytest.mark.parametrize("compress", [True, False])
+def test_recommend_names_every_index_once(shop_dsn, shop_snapshot, compress):
+    plan = recommend(shop_dsn, shop_snapshot, Analysis(), RecommendSettings(compress=compress, max_width=3))
+    names = [r.name for r in plan.recommendations if r.action == "create"]
+    assert names and len(names) == len(set(names))
