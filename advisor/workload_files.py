@@ -141,8 +141,14 @@ def _weight(prefix: str) -> tuple[float, str | None]:
 
 
 def _parse_error(query: str) -> str | None:
+    from advisor.analyze.parsing import Unparseable, parse
+
     try:
-        tree = sqlglot.parse_one(query, read="postgres")
+        tree = parse(query)  # the analysis's cached parse: the statement is parsed once
+    except Unparseable:
+        tree = None
+    try:
+        tree = tree or sqlglot.parse_one(query, read="postgres")
     except (ParseError, TokenError) as exc:
         return f"does not parse: {_first_line(exc)}"
     if not isinstance(tree, STATEMENT_TYPES):

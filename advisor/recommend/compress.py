@@ -20,6 +20,11 @@ value rare enough to earn a partial index (one of the column's most common value
 ``SELECTIVITY_STEP``) of an equality's value, so ``status = 'open'`` (4 % of the rows) and
 ``status = 'closed'`` (60 %) stay apart while two account ids share a template.
 
+When the statements were planned (capture, or ``--queries`` on a DSN), the plans split a
+template further: statements whose plans expect numbers of rows from a table that differ by a
+factor of ``ROWS_STEP`` are priced apart (``created_at > '2024-12-01'`` and ``created_at >
+'2020-01-01'`` are one shape and two searches).
+
 A template weighs what its statements weigh together and is priced through its heaviest
 statement (the selection EXPLAINs one statement per template: Chaudhuri et al.'s workload
 compression, ISUM); it keeps every statement's fingerprint and weight, so the plan still lists
@@ -37,6 +42,7 @@ from advisor.model import Catalog, Predicate, QueryShape, Table, TableAccess
 from advisor.recommend.candidates import PARTIAL_MAX_SHARE
 
 SELECTIVITY_STEP = 4.0  # equality constants whose shares differ by this factor are kept apart
+ROWS_STEP = 4.0  # statements whose plans expect rows from a table differing by this factor too
 
 
 def template_key(shape: QueryShape, catalog: Catalog) -> tuple:
@@ -46,15 +52,33 @@ def template_key(shape: QueryShape, catalog: Catalog) -> tuple:
     return (shape.kind, shape.has_limit, bool(shape.offset), constants, tuple(accesses))
 
 
-def compress(items: list, shapes: dict[str, QueryShape], catalog: Catalog) -> list:
-    """Templates of ``items`` (``advisor.recommend.select.Item``): one per template key, the
-    heaviest statement as representative, the weights summed, every member kept."""
+def compress(items: list, shapes: dict[str, QueryShape], catalog: Catalog,
+             plans: dict[str, dict] | None = None) -> list:
+    """Templates of ``items`` (``advisor.recommend.select.Item``): one per template key and
+    ``rows_signature`` of their plan (when ``plans`` has it), the heaviest statement as
+    representative, the weights summed, every member kept."""
     groups: dict[tuple, list] = {}
     for item in items:
         shape = shapes.get(item.key)
         key = template_key(shape, catalog) if shape is not None else ("alone", item.key)
-        groups.setdefault(key, []).append(item)
+        plan = (plans or {}).get(item.key)
+        groups.setdefault((key, rows_signature(plan) if plan else None), []).append(item)
     return [_template(group) for group in groups.values()]
+
+
+def rows_signature(plan: dict) -> tuple:
+    """Per table its plan reads, the class (a factor of ``ROWS_STEP``) of the rows the planner
+    expects from it: two statements of one shape whose constants keep 10 rows and 100,000 rows
+    of a table are priced apart (an index serves the one, not the other)."""
+    found: list[tuple[str, int]] = []
+    stack = [plan]
+    while stack:
+        node = stack.pop()
+        if node.get("Relation Name"):
+            rows = float(node.get("Plan Rows", 0) or 0)
+            found.append((node["Relation Name"], round(math.log(rows + 1, ROWS_STEP))))
+        stack += node.get("Plans") or []
+    return tuple(sorted(found))
 
 
 def _template(group: list):

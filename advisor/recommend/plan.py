@@ -66,7 +66,8 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
             plan.notes.append("HypoPG missing: costed with real indexes built inside transactions "
                               "that were rolled back (allow_real_indexes; use a scratch copy only)")
         generic = {s.fingerprint: s.query for s in snapshot.statements}
-        templates = compress(items, {s.fingerprint: s for s in shapes}, snapshot.catalog) \
+        templates = compress(items, {s.fingerprint: s for s in shapes}, snapshot.catalog,
+                             {s.fingerprint: s.plan for s in snapshot.statements if s.plan}) \
             if settings.compress else items
         templates = _plannable(whatif, templates, plan.notes, generic, {i.key: i for i in items}, clock)
         evaluator = Evaluator(whatif, templates, clock)
