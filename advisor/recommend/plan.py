@@ -24,7 +24,7 @@ from advisor.model import (
     StatementGain,
 )
 from advisor.recommend import RecommendSettings
-from advisor.recommend.candidates import TRGM, attributes, generate
+from advisor.recommend.candidates import TRGM, attributes, generate, partial_reason
 from advisor.recommend.samples import bind, typical_parameters
 from advisor.recommend.select import Evaluator, Item, Limits, Selection, select
 from advisor.recommend.whatif import UnsupportedIndex, WhatIf
@@ -68,7 +68,7 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
         selection = select(evaluator, [c for c in candidates if c.opclass != TRGM],
                            _limits(settings), _write_cost(snapshot, shapes, settings),
                            extend_attributes(items))
-        plan.recommendations[:0] = _creates(evaluator, selection)
+        plan.recommendations[:0] = _creates(evaluator, selection, snapshot.catalog)
         plan.rejected += [Rejected(spec, reason, round(benefit, 2))
                           for spec, reason, benefit in selection.rejected.values()]
         room = None if settings.max_indexes is None else max(settings.max_indexes - len(selection.chosen), 0)
@@ -202,7 +202,7 @@ def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: Recommen
     return lambda spec: settings.write_overhead_factor * rows.get(spec.table, 0.0)
 
 
-def _creates(ev: Evaluator, selection: Selection) -> list[Recommendation]:
+def _creates(ev: Evaluator, selection: Selection, catalog: Catalog) -> list[Recommendation]:
     result = []
     for spec in selection.chosen:
         gains = []
@@ -217,8 +217,20 @@ def _creates(ev: Evaluator, selection: Selection) -> list[Recommendation]:
             action="create", table=spec.table, name=name, ddl=create_index_sql(spec, name),
             index=spec, estimated_size_bytes=ev.size(spec), statements=gains,
             benefit=round(selection.benefit.get(spec.key(), 0.0), 2),
-            reason=f"lowers the planner cost of {len(gains)} statement(s)"))
+            reason="; ".join([f"lowers the planner cost of {len(gains)} statement(s)",
+                              *_caveats(spec, catalog)])))
     return sorted(result, key=lambda r: -r.benefit)
+
+
+def _caveats(spec: IndexSpec, catalog: Catalog) -> list[str]:
+    """What a reviewer should know of an index beyond its gain: why it is partial, and whether
+    its table's size is only the planner's guess."""
+    table = catalog.table(spec.table)
+    notes = [partial_reason(spec, table)]
+    if table is not None and not table.analyzed:
+        notes.append(f"{spec.table} was never analysed: its size ({table.reltuples:,.0f} rows) is "
+                     f"the planner's guess; ANALYZE it to sharpen this advice")
+    return [n for n in notes if n]
 
 
 def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan) -> list[Recommendation]:
