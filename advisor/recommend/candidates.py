@@ -148,7 +148,7 @@ def _sort_keys(access: TableAccess, equality: list[str]) -> list[str]:
     items = [o for o in access.order_by if o.column not in equality]
     if not items:
         return [g for g in access.group_by[:1] if g not in equality]
-    flip = all(o.desc for o in items) and len(items) > 1
+    flip = all(o.desc for o in items)
     return _unique(o.column + (" DESC" if o.desc != flip else "") for o in items)
 
 

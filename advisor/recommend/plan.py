@@ -31,6 +31,8 @@ from advisor.recommend.whatif import UnsupportedIndex, WhatIf
 
 DROP_RULES = ("unused-index", "redundant-index")
 WRITE_KINDS = ("insert", "update", "delete")
+BULK_MAX_CALLS = 3  # a write statement run this few times ...
+BULK_MIN_ROWS = 10_000  # ... with this many rows per call is a load or a backfill, not the workload
 
 
 def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: RecommendSettings,
@@ -66,7 +68,7 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
         trigram = _unique([c for c in candidates if c.opclass == TRGM]
                           + _trigram_from_findings(analysis.findings, snapshot.catalog))
         selection = select(evaluator, [c for c in candidates if c.opclass != TRGM],
-                           _limits(settings), _write_cost(snapshot, shapes, settings),
+                           _limits(settings), _write_cost(snapshot, shapes, settings, plan.notes),
                            extend_attributes(items))
         plan.recommendations[:0] = _creates(evaluator, selection, snapshot.catalog)
         plan.rejected += [Rejected(spec, reason, round(benefit, 2))
@@ -185,21 +187,35 @@ def _limits(settings: RecommendSettings) -> Limits:
                   settings.max_width)
 
 
-def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings):
+def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings,
+                notes: list[str]):
     """Charge per new index: rows the workload writes to its table x write_overhead_factor.
 
     Rows come from the workload's own INSERT/UPDATE/DELETE statements (pg_stat_statements rows,
     or calls), which cover the same window as the calls that weigh the benefits. The
     pg_stat_user_tables counters (n_tup_ins/upd/del) are only reported: they span another window
-    and count bulk loads, which would price every index out of a freshly restored database."""
+    and count bulk loads, which would price every index out of a freshly restored database. For
+    the same reason a bulk statement (a load, a backfill: a few calls of many rows each) is left
+    out, with a note: it is not the recurring write load an index slows."""
     rows: dict[str, float] = {}
+    bulk: list[str] = []
     by_fp = {s.fingerprint: s for s in snapshot.statements}
     for shape in shapes:
         statement = by_fp.get(shape.fingerprint)
         if shape.kind in WRITE_KINDS and statement is not None and shape.tables:
             target = shape.tables[0].table
+            if _bulk(statement):
+                bulk.append(f"{target} ({shape.kind.upper()}, {statement.calls} call(s), "
+                            f"{statement.rows:,} rows)")
+                continue
             rows[target] = rows.get(target, 0.0) + max(statement.rows, statement.workload_weight)
+    if bulk:
+        notes.append("bulk writes (loads, backfills) not counted as write load: " + ", ".join(bulk))
     return lambda spec: settings.write_overhead_factor * rows.get(spec.table, 0.0)
+
+
+def _bulk(statement) -> bool:
+    return 0 < statement.calls <= BULK_MAX_CALLS and statement.rows >= BULK_MIN_ROWS * statement.calls
 
 
 def _creates(ev: Evaluator, selection: Selection, catalog: Catalog) -> list[Recommendation]:
