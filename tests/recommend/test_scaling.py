@@ -149,3 +149,26 @@ def test_recommend_names_every_index_once(shop_dsn, shop_snapshot, compress):
     plan = recommend(shop_dsn, shop_snapshot, Analysis(), RecommendSettings(compress=compress, max_width=3))
     names = [r.name for r in plan.recommendations if r.action == "create"]
     assert names and len(names) == len(set(names))
+
+
+def test_the_cli_time_limit_is_reported_in_the_plan(shop_dsn, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from tests.recommend.conftest import WORKLOAD
+
+    queries = tmp_path / "q.sql"
+    queries.write_text("".join(f"-- weight: {calls}\n{sql};\n" for sql, calls in WORKLOAD))
+
+    def run(*extra):
+        return subprocess.run([sys.executable, "-m", "advisor", "analyze", "--dsn", shop_dsn,
+                               "--queries", str(queries), "--format", "json", *extra],
+                              capture_output=True, text=True, timeout=300)
+
+    done = run("--time-limit", "0.000001")
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)["plan"]
+    assert any(n.startswith("stopped early: the time limit") for n in plan["notes"])
+    refused = run("--time-limit", "0")
+    assert refused.returncode == 2 and "--time-limit" in refused.stderr
