@@ -25,6 +25,7 @@ from advisor.capture.filters import is_utility
 from advisor.model import Statement
 
 GENERIC_PLAN_VERSION = 160000
+BATCH = 100  # statements planned in one round trip
 UTILITY_REASON = "utility statement: not planned"
 _NAME = "advisor_generic"
 _PARAM = re.compile(r"\$(\d+)")
@@ -81,16 +82,71 @@ def prepared(conn: psycopg.Connection, sql: str, setup: str | None = None) -> It
 def plan_statements(conn: psycopg.Connection, statements: Sequence[Statement],
                     server_version_num: int,
                     on_progress: Callable[[int, int], None] | None = None) -> int:
-    """Fill ``plan`` / ``plan_error`` of each statement in place; the number planned."""
-    planned = 0
+    """Fill ``plan`` / ``plan_error`` of each statement in place; the number planned.
+
+    Statements go ``BATCH`` at a time in one round trip (pipeline mode) inside a savepoint that is
+    rolled back; when one of a batch fails, the batch is planned again one statement at a time
+    (``explain_generic``), so each failure is its own and ends nothing else."""
     total = len(statements)
-    for done, statement in enumerate(statements, start=1):
-        statement.plan, statement.plan_error = explain_generic(conn, statement.query,
-                                                               server_version_num)
-        planned += statement.plan is not None
-        if on_progress:
-            on_progress(done, total)
-    return planned
+    plannable = [s for s in statements if not is_utility(s.query)]
+    for s in statements:
+        if is_utility(s.query):
+            s.plan, s.plan_error = None, UTILITY_REASON
+    done = total - len(plannable)
+    for start in range(0, len(plannable), BATCH):
+        batch = plannable[start:start + BATCH]
+        plans = _plan_batch(conn, [s.query for s in batch], server_version_num)
+        for statement, plan in zip(batch, plans or [None] * len(batch), strict=True):
+            if plans is None:
+                statement.plan, statement.plan_error = explain_generic(conn, statement.query,
+                                                                       server_version_num)
+            else:
+                statement.plan, statement.plan_error = plan, None
+            done += 1
+            if on_progress:
+                on_progress(done, total)
+    return sum(1 for s in statements if s.plan is not None)
+
+
+def _plan_batch(conn: psycopg.Connection, queries: list[str], server_version_num: int) -> list[dict] | None:
+    """The plan of each query, in one round trip; None when any of them failed (the savepoint
+    is then rolled back and the prepared statements deallocated)."""
+    if not queries or conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+        return None
+    generic = server_version_num >= GENERIC_PLAN_VERSION
+    names = [f"{_NAME}_{next(_counter)}" for _ in queries]
+    cursors, prepared = [], []
+    try:
+        with conn.pipeline():
+            conn.execute("SAVEPOINT advisor_plans")
+            conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            for sql, name in zip(queries, names, strict=True):
+                count = max((int(n) for n in _PARAM.findall(sql)), default=0)
+                if generic or not count:
+                    cursors.append(conn.execute(f"EXPLAIN ({'GENERIC_PLAN, ' if generic and count else ''}"
+                                                f"FORMAT JSON) {sql}"))
+                    continue
+                conn.execute(f"PREPARE {name} AS {sql}")
+                prepared.append(name)
+                cursors.append(conn.execute(f"EXPLAIN (FORMAT JSON) EXECUTE {name}"
+                                            f"({', '.join(['NULL'] * count)})"))
+            conn.execute("ROLLBACK TO SAVEPOINT advisor_plans")  # undoes the SET LOCAL
+            conn.execute("RELEASE SAVEPOINT advisor_plans")
+            for name in prepared:  # PREPARE is not transactional
+                conn.execute(f"DEALLOCATE {name}")
+    except psycopg.Error:
+        conn.execute("ROLLBACK TO SAVEPOINT advisor_plans")
+        conn.execute("RELEASE SAVEPOINT advisor_plans")
+        for (name,) in conn.execute("SELECT name FROM pg_prepared_statements WHERE name = ANY(%s)",
+                                    (prepared,)).fetchall():
+            conn.execute(f"DEALLOCATE {name}")
+        return None
+    return [_root(c.fetchone()[0]) for c in cursors]
+
+
+def _root(document) -> dict:
+    document = json.loads(document) if isinstance(document, str) else document
+    return document[0]["Plan"]
 
 
 def _first_line(exc: Exception) -> str:

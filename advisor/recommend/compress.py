@@ -47,7 +47,7 @@ ROWS_STEP = 4.0  # statements whose plans expect rows from a table differing by 
 
 def template_key(shape: QueryShape, catalog: Catalog) -> tuple:
     """What two statements must share to be priced as one (see the module's docstring)."""
-    accesses = sorted(_access_key(a, catalog.table(a.table)) for a in shape.tables)
+    accesses = sorted((_access_key(a, catalog.table(a.table)) for a in shape.tables), key=repr)
     constants = any(p.value is not None for a in shape.tables for p in a.predicates)
     return (shape.kind, shape.has_limit, bool(shape.offset), constants, tuple(accesses))
 
@@ -96,7 +96,7 @@ def _template(group: list):
 
 
 def _access_key(access: TableAccess, table: Table | None) -> tuple:
-    return (access.table, tuple(sorted(_predicate_key(p, table) for p in access.predicates)),
+    return (access.table, tuple(sorted((_predicate_key(p, table) for p in access.predicates), key=repr)),
             tuple(sorted(access.join_columns)),
             tuple((o.column, o.desc, o.nulls_first) for o in access.order_by),
             tuple(access.group_by), tuple(sorted(access.columns_used)))

@@ -105,3 +105,9 @@ def test_every_statement_a_recommendation_serves_is_listed(shop_dsn, shop_snapsh
     assert {s.fingerprint for s in statements[-3:]} <= served
     assert all(g.calls == 300 and g.cost_after < g.cost_before for g in rec.statements
                if g.statement in {s.fingerprint for s in statements[-3:]})
+
+
+def test_keys_order_whatever_the_predicates_hold():
+    both = _key("SELECT id FROM tickets WHERE status = 'closed' AND status = $1 AND priority > $2")
+    assert both == _key("SELECT id FROM tickets WHERE priority > $1 AND status = $2 AND status = 'closed'")
+    assert both != _key("SELECT id FROM tickets WHERE status = $1 AND priority > $2")
