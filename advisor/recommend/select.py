@@ -21,12 +21,18 @@ workload dearer (a later pick made it useless, or its presence steers the planne
 elsewhere) and refills the budget, then takes out in turn the ``POLISH_TRIES`` chosen indexes that
 lose least per byte among those big enough to let in a paying candidate that did not fit, refills
 without each, and keeps the cheapest result.
+
+The selection is anytime: the ``Clock`` of the ``Evaluator`` ends each phase at its deadline, and
+what was chosen by then is the result (``Selection.stopped`` names the phase it ended). What a
+statement costs under a set of indexes, and which statements a candidate is priced on: see
+``Evaluator``.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -201,8 +207,6 @@ class Clock:
     reports: ``on_progress(phase, done, total)``."""
 
     def __init__(self, time_limit: float | None = None, on_progress=None):
-        import time
-
         self._now = time.monotonic
         self.deadline = None if time_limit is None else self._now() + time_limit
         self.time_limit = time_limit

@@ -95,22 +95,20 @@ class WhatIf:
         """``cost`` of each ``(sql, indexes, tables, key)``; the ones not cached are EXPLAINed in
         one pipeline (one round trip for the lot, hypothetical indexes switched in between),
         grouped by the indexes they want so each is created once."""
-        found: list[float | None] = []
+        keys: list[tuple] = []
         misses: dict[tuple, tuple] = {}
         for sql, indexes, tables, key in requests:
             tables = set(tables) if tables is not None else None
             wanted = {i.key(): i for i in indexes if tables is None or i.table in tables}
-            cache_key = (key or fingerprint(sql), frozenset(wanted))
-            found.append(self._costs.get(cache_key))
-            if found[-1] is None:
-                misses.setdefault(cache_key, (sql, wanted, tables))
+            keys.append((key or fingerprint(sql), frozenset(wanted)))
+            if keys[-1] not in self._costs:
+                misses.setdefault(keys[-1], (sql, wanted, tables))
         if misses:
             order = sorted(misses, key=lambda k: sorted(map(repr, k[1])))
             plans = self._explain_many([misses[k] for k in order])
             for cache_key, plan in zip(order, plans, strict=True):
                 self._costs[cache_key] = robust_cost(plan, self.reltuples)
-            found = [self._costs[_cache_key(r)] if f is None else f for f, r in zip(found, requests, strict=True)]
-        return found
+        return [self._costs[k] for k in keys]
 
     def plan(self, sql: str, indexes: Sequence[IndexSpec], tables: Iterable[str] | None = None) -> dict:
         """The plan's root node with ``indexes`` present (not cached)."""
@@ -232,12 +230,6 @@ class WhatIf:
             self.conn.execute(create_index_sql(spec, name, concurrently=False))
             return int(self.conn.execute("SELECT pg_relation_size(%s::regclass)",
                                          (name,)).fetchone()[0])
-
-
-def _cache_key(request: tuple) -> tuple:
-    sql, indexes, tables, key = request
-    tables = set(tables) if tables is not None else None
-    return (key or fingerprint(sql), frozenset(i.key() for i in indexes if tables is None or i.table in tables))
 
 
 class UnsupportedIndex(AdvisorError):
