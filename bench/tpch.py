@@ -158,6 +158,8 @@ def select_at_budgets(dsn: str, budgets_mb=BUDGETS_MB, *, max_width: int = 3,
         creates = [r for r in plan.recommendations if r.action == "create"]
         chosen = [r.index for r in creates if r.index.method == "btree"]
         size = sum(r.estimated_size_bytes for r in creates)
+        print(f"tpch: {budget} MB: {len(creates)} indexes, {size / MB:,.1f} MB, {runtime:.1f} s, "
+              f"{plan.explain_calls} EXPLAINs", file=sys.stderr, flush=True)
         rows.append({"budget_mb": budget, "runtime_s": round(runtime, 2),
                      "explain_calls": plan.explain_calls, "size_mb": round(size / MB, 1),
                      "within_budget": size <= budget * MB, "chosen": chosen,
@@ -165,7 +167,8 @@ def select_at_budgets(dsn: str, budgets_mb=BUDGETS_MB, *, max_width: int = 3,
     with WhatIf.open(dsn) as whatif:
         baseline = sum(_planner_cost(whatif, sql, []) for _, sql in every)
         for r in rows:
-            r["rc"] = 100.0 * sum(_planner_cost(whatif, sql, r.pop("chosen")) for _, sql in every) / baseline
+            chosen = r.pop("chosen")
+            r["rc"] = 100.0 * sum(_planner_cost(whatif, sql, chosen) for _, sql in every) / baseline
             r["baseline_cost"], r["candidates"] = round(baseline), len(every_candidate)
         floor = sum(i.weight * _query_floor(whatif, i, every_candidate) for i in items)
     for r in rows:
