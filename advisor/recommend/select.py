@@ -165,7 +165,18 @@ class Evaluator:
     def delta(self, items: list[Item], before: list[IndexSpec], after: list[IndexSpec],
               exact: bool = True):
         """(weighted gain, weighted cost before) over ``items``."""
-        costs = self.costs([(i, before) for i in items] + [(i, after) for i in items], exact)
+        return self._delta(items, before, [after] * len(items), exact)
+
+    def gain_of(self, items: list[Item], config: list[IndexSpec], spec: IndexSpec):
+        """``delta`` of adding the candidate ``spec`` to ``config``, as the greedy scores it: each
+        statement is priced with the part of ``spec`` it asked for itself (``proxy``), so a
+        candidate costs no EXPLAIN beyond the ones its statements' own candidates need."""
+        afters = [config + [p] if (p := proxy(i, spec)) is not None else config for i in items]
+        return self._delta(items, config, afters, exact=False)
+
+    def _delta(self, items: list[Item], before: list[IndexSpec], afters: list[list[IndexSpec]],
+               exact: bool):
+        costs = self.costs([(i, before) for i in items] + list(zip(items, afters, strict=True)), exact)
         gain = base = 0.0
         for item, b, a in zip(items, costs[:len(items)], costs[len(items):], strict=True):
             gain += item.weight * (b - a)
@@ -200,6 +211,23 @@ def effective(item: Item, spec: IndexSpec) -> IndexSpec | None:
     if n == len(keys) and not spec.include:
         return spec
     return IndexSpec(spec.table, spec.columns[:n], where=spec.where, opclass=spec.opclass)
+
+
+def proxy(item: Item, spec: IndexSpec) -> IndexSpec | None:
+    """What ``item`` is priced with for the candidate ``spec``: the part it uses when it proposed
+    that part itself, else the longest of its own candidates that the part starts with (a
+    statement searching ``a = ? AND x > ?`` that proposed (a) is priced for (a, x) as for (a)),
+    else nothing."""
+    cut = effective(item, spec)
+    if cut is None or cut.key() in item.proposed:
+        return cut
+    best = None
+    for table, columns, method, include, where, opclass in item.proposed:
+        if (table == cut.table and not include and method == cut.method and where == cut.where
+                and opclass == cut.opclass and list(columns) == cut.columns[:len(columns)]
+                and (best is None or len(columns) > len(best.columns))):
+            best = IndexSpec(table, list(columns), method=method, where=where, opclass=opclass)
+    return best
 
 
 class Clock:
@@ -464,7 +492,8 @@ def _score(ev: Evaluator, move: Move, config, limits: Limits, write_cost, used_b
     if covered:
         return 0.0, 0.0, covered
     items = ev.scored(move.add)
-    gain, base = ev.delta(items, config, after, exact=False)
+    gain, base = ev.delta(items, config, after, exact=False) if move.replaces else \
+        ev.gain_of(items, config, move.add)
     extra_bytes = ev.size(move.add) - (ev.size(move.replaces) if move.replaces else 0)
     overhead = 0.0 if move.replaces else write_cost(move.add)
     net = gain - overhead
