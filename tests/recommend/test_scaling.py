@@ -8,7 +8,7 @@ from advisor.model import Analysis, IndexSpec, Recommendation
 from advisor.recommend import RecommendSettings, recommend
 from advisor.recommend.plan import _distinct_names, workload
 from advisor.recommend.prune import prune
-from advisor.recommend.select import Clock, Evaluator, Item, Limits, effective, select
+from advisor.recommend.select import Clock, Evaluator, Item, Limits, effective, proxy, select
 from advisor.recommend.whatif import WhatIf
 
 T = "public.t"
@@ -28,6 +28,18 @@ def test_a_statement_is_priced_with_the_part_of_each_index_it_uses():
     assert effective(item, covering) is covering  # an index-only scan reads it all
     partial = IndexSpec(T, ["a", "c"], where="c > 0")
     assert effective(item, partial).key() == IndexSpec(T, ["a"], where="c > 0").key()
+
+
+def test_the_greedy_prices_a_candidate_through_what_each_statement_proposed():
+    a, ax, ab = IndexSpec(T, ["a"]), IndexSpec(T, ["a", "x"]), IndexSpec(T, ["a", "b"])
+    item = Item("f", "SELECT 1", 1.0, frozenset({T}), {T: {"a", "x"}}, {T: {"a", "x", "y"}},
+                proposed={a.key(): 1, IndexSpec(T, ["a"], where="x > 0").key(): 0})
+    assert proxy(item, ax).key() == a.key()  # it uses (a, x) but asked for (a) only
+    assert proxy(item, ab).key() == a.key()  # b is cut off: it does not search on b
+    assert proxy(item, IndexSpec(T, ["x"])) is None  # nothing of its own starts with x
+    item.proposed[ax.key()] = 2
+    assert proxy(item, ax).key() == ax.key()
+    assert proxy(Item("g", "SELECT 1", 1.0, frozenset({T}), {T: {"b"}}), ax) is None
 
 
 def test_one_explain_serves_every_index_cut_to_the_same_part(shop_dsn, shop_snapshot):
