@@ -60,13 +60,15 @@ def prune(candidates: list[IndexSpec], items: list[Item], base_cost: Callable[[I
 
 def _undominated(candidates: list[IndexSpec], proposers: dict[tuple, list[Item]]):
     kept, rejected = [], []
-    by_table: dict[str, list[IndexSpec]] = {}
+    wider: dict[tuple, list[IndexSpec]] = {}  # (kind, leading keys) -> candidates extending them
+    for w in candidates:
+        for n in range(1, len(w.columns)):
+            wider.setdefault(_kind(w) + tuple(w.columns[:n]), []).append(w)
     for spec in candidates:
-        by_table.setdefault(spec.table, []).append(spec)
-    for spec in candidates:
-        wider = [w for w in by_table[spec.table] if _extends(w, spec)]
         mine = proposers[spec.key()]
-        cover = next((w for w in wider if all(w.key() in i.proposed for i in mine)), None)
+        cover = next((w for w in wider.get(_kind(spec) + tuple(spec.columns), ())
+                      if set(spec.include) <= set(w.include) | set(w.columns)
+                      and all(w.key() in i.proposed for i in mine)), None)
         if cover is None:
             kept.append(spec)
         else:
@@ -75,11 +77,8 @@ def _undominated(candidates: list[IndexSpec], proposers: dict[tuple, list[Item]]
     return kept, rejected
 
 
-def _extends(wider: IndexSpec, spec: IndexSpec) -> bool:
-    """``wider``'s keys start with all of ``spec``'s, one index kind, nothing of ``spec`` lost."""
-    return (len(wider.columns) > len(spec.columns) and wider.columns[:len(spec.columns)] == spec.columns
-            and wider.method == spec.method and wider.where == spec.where
-            and wider.opclass == spec.opclass and set(spec.include) <= set(wider.include) | set(wider.columns))
+def _kind(spec: IndexSpec) -> tuple:
+    return (spec.table, spec.method, spec.where, spec.opclass)
 
 
 def _capped(candidates: list[IndexSpec], proposers: dict[tuple, list[Item]],
