@@ -96,7 +96,7 @@ def _build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Reco
         templates = _plannable(whatif, templates, plan.notes, generic, {i.key: i for i in items}, clock)
         evaluator = Evaluator(whatif, templates, clock)
         btree, pruned = prune([c for c in candidates if c.opclass != TRGM], templates,
-                              lambda i: evaluator.item_cost(i, []),
+                              lambda some: evaluator.costs([(i, []) for i in some]),
                               budgeted=settings.max_index_size_bytes is not None)
         selection = select(evaluator, btree, _limits(settings),
                            _write_cost(snapshot, shapes, settings, plan.notes),

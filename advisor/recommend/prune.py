@@ -5,7 +5,7 @@ and, past a per-table cap, the candidates whose statements cost least.
     >>> a, ab = IndexSpec("public.t", ["a"]), IndexSpec("public.t", ["a", "b"])
     >>> item = Item("f1", "SELECT ...", 1.0, frozenset({"public.t"}), {"public.t": {"a", "b"}},
     ...             proposed={a.key(): 1, ab.key(): 0})
-    >>> kept, rejected = prune([a, ab], [item], lambda i: 100.0, budgeted=False)
+    >>> kept, rejected = prune([a, ab], [item], lambda items: [100.0] * len(items), budgeted=False)
     >>> [k.columns for k in kept], [why.split(":")[0] for _, why in rejected]
     ([['a', 'b']], ['dominated'])
 
@@ -35,9 +35,10 @@ from advisor.recommend.select import Item
 MAX_PER_TABLE = 40  # candidates priced per table; the rest are dropped with a reason
 
 
-def prune(candidates: list[IndexSpec], items: list[Item], base_cost: Callable[[Item], float],
+def prune(candidates: list[IndexSpec], items: list[Item], base_cost: Callable[[list[Item]], list[float]],
           budgeted: bool, max_per_table: int = MAX_PER_TABLE):
-    """(candidates kept, [(candidate, reason)] dropped)."""
+    """(candidates kept, [(candidate, reason)] dropped); ``base_cost`` prices items with no new
+    index."""
     proposers: dict[tuple, list[Item]] = {}
     for item in items:
         for key in item.proposed:
@@ -53,7 +54,9 @@ def prune(candidates: list[IndexSpec], items: list[Item], base_cost: Callable[[I
     if not budgeted:
         kept, dominated = _undominated(kept, proposers)
         rejected += dominated
-    kept, capped = _capped(kept, proposers, base_cost, max_per_table)
+    costs = base_cost(items)
+    worth = {i.key: i.weight * c for i, c in zip(items, costs, strict=True)}
+    kept, capped = _capped(kept, proposers, worth, max_per_table)
     keys = {s.key() for s in kept}
     return [s for s in candidates if s.key() in keys], rejected + capped
 
@@ -82,13 +85,13 @@ def _kind(spec: IndexSpec) -> tuple:
 
 
 def _capped(candidates: list[IndexSpec], proposers: dict[tuple, list[Item]],
-            base_cost: Callable[[Item], float], cap: int):
+            worth: dict[str, float], cap: int):
     by_table: dict[str, list[IndexSpec]] = {}
     for spec in candidates:
         by_table.setdefault(spec.table, []).append(spec)
     kept, rejected = [], []
     for table, specs in by_table.items():
-        ranked = sorted(specs, key=lambda s: (-sum(i.weight * base_cost(i) for i in proposers[s.key()]),
+        ranked = sorted(specs, key=lambda s: (-sum(worth[i.key] for i in proposers[s.key()]),
                                               min(i.proposed[s.key()] for i in proposers[s.key()]),
                                               len(s.columns) + len(s.include)))
         kept += ranked[:cap]

@@ -117,7 +117,17 @@ class Evaluator:
         return self.costs([(item, config)])[0]
 
     def costs(self, pairs: list[tuple[Item, list[IndexSpec]]], exact: bool = True) -> list[float]:
-        """The cost of each (item, config); what is not cached is EXPLAINed in one batch.
+        """The cost of each (item, config); what is not cached is EXPLAINed in one batch."""
+        leads: dict[int, dict] = {}  # id(config) -> its indexes by (table, leading key)
+        cuts = []
+        for item, config in pairs:
+            if id(config) not in leads:
+                leads[id(config)] = _by_lead(config)
+            cuts.append(self._usable(item, leads[id(config)]))
+        return self._priced(list(zip((i for i, _ in pairs), cuts, strict=True)), exact)
+
+    def _priced(self, pairs: list[tuple[Item, list[IndexSpec]]], exact: bool) -> list[float]:
+        """The cost of each (item, the parts of indexes it uses).
 
         Not ``exact``: a statement reading one table, with several indexes it can use, costs
         what it costs with the best of them alone - the planner scans one index for it unless
@@ -125,8 +135,7 @@ class Evaluator:
         alone instead of EXPLAINing every combination (joins are always priced exactly)."""
         requests: list[tuple] = []
         spans: list[tuple[int, int]] = []
-        for item, config in pairs:
-            cuts = self.usable(item, config)
+        for item, cuts in pairs:
             alone = [[c] for c in cuts] if not exact and len(cuts) > 1 and len(item.tables) == 1 else [cuts]
             spans.append((len(requests), len(requests) + len(alone)))
             requests += [(item.sql, c, item.tables, item.key) for c in alone]
@@ -135,11 +144,16 @@ class Evaluator:
 
     def usable(self, item: Item, config: list[IndexSpec]) -> list[IndexSpec]:
         """The part of each index of ``config`` that ``item`` can use (see the class)."""
+        return self._usable(item, _by_lead(config))
+
+    def _usable(self, item: Item, leads: dict[tuple[str, str], list[IndexSpec]]) -> list[IndexSpec]:
         found: dict[tuple, IndexSpec] = {}
-        for spec in config:
-            cut = effective(item, spec) if spec.table in item.tables else None
-            if cut is not None:
-                found.setdefault(cut.key(), cut)
+        for table, columns in item.attrs.items():
+            for column in columns:
+                for spec in leads.get((table, column), ()):
+                    cut = effective(item, spec)
+                    if cut is not None:
+                        found.setdefault(cut.key(), cut)
         return list(found.values())
 
     def total(self, config: list[IndexSpec]) -> float:
@@ -165,18 +179,23 @@ class Evaluator:
     def delta(self, items: list[Item], before: list[IndexSpec], after: list[IndexSpec],
               exact: bool = True):
         """(weighted gain, weighted cost before) over ``items``."""
-        return self._delta(items, before, [after] * len(items), exact)
+        b, a = _by_lead(before), _by_lead(after)
+        return self._delta(items, [self._usable(i, b) for i in items],
+                           [self._usable(i, a) for i in items], exact)
 
     def gain_of(self, items: list[Item], config: list[IndexSpec], spec: IndexSpec):
         """``delta`` of adding the candidate ``spec`` to ``config``, as the greedy scores it: each
         statement is priced with the part of ``spec`` it asked for itself (``proxy``), so a
         candidate costs no EXPLAIN beyond the ones its statements' own candidates need."""
-        afters = [config + [p] if (p := proxy(i, spec)) is not None else config for i in items]
-        return self._delta(items, config, afters, exact=False)
+        leads = _by_lead(config)
+        befores = [self._usable(i, leads) for i in items]
+        afters = [_with(cuts, proxy(i, spec)) for i, cuts in zip(items, befores, strict=True)]
+        return self._delta(items, befores, afters, exact=False)
 
-    def _delta(self, items: list[Item], before: list[IndexSpec], afters: list[list[IndexSpec]],
+    def _delta(self, items: list[Item], befores: list[list[IndexSpec]], afters: list[list[IndexSpec]],
                exact: bool):
-        costs = self.costs([(i, before) for i in items] + list(zip(items, afters, strict=True)), exact)
+        costs = self._priced(list(zip(items, befores, strict=True)) + list(zip(items, afters, strict=True)),
+                             exact)
         gain = base = 0.0
         for item, b, a in zip(items, costs[:len(items)], costs[len(items):], strict=True):
             gain += item.weight * (b - a)
@@ -194,6 +213,19 @@ class Evaluator:
             for spec in self.whatif.used_indexes(plan):
                 found.setdefault(spec.key(), spec)
         return list(found.values())
+
+
+def _by_lead(config: list[IndexSpec]) -> dict[tuple[str, str], list[IndexSpec]]:
+    leads: dict[tuple[str, str], list[IndexSpec]] = {}
+    for spec in config:
+        leads.setdefault((spec.table, _bare(spec.columns[0])), []).append(spec)
+    return leads
+
+
+def _with(cuts: list[IndexSpec], extra: IndexSpec | None) -> list[IndexSpec]:
+    if extra is None or any(c.key() == extra.key() for c in cuts):
+        return cuts
+    return cuts + [extra]
 
 
 def effective(item: Item, spec: IndexSpec) -> IndexSpec | None:

@@ -58,7 +58,7 @@ def test_pruning_caps_each_table_and_says_why():
     specs = [IndexSpec(T, [c]) for c in "abcdef"]
     items = [Item(f"f{n}", "SELECT 1", 1.0 + n, frozenset({T}), {T: {spec.columns[0]}},
                   proposed={spec.key(): 0}) for n, spec in enumerate(specs)]
-    kept, rejected = prune(specs, items, lambda item: 10.0, budgeted=True, max_per_table=4)
+    kept, rejected = prune(specs, items, lambda some: [10.0] * len(some), budgeted=True, max_per_table=4)
     assert [s.columns[0] for s in kept] == ["c", "d", "e", "f"]  # the costliest statements' ones
     assert [s.columns[0] for s, _ in rejected] == ["b", "a"]
     assert all("per-table cap" in why and "public.t has 6 candidates" in why for _, why in rejected)
@@ -67,8 +67,8 @@ def test_pruning_caps_each_table_and_says_why():
 def test_pruning_keeps_a_prefix_under_a_budget_and_drops_it_without_one():
     a, ab = IndexSpec(T, ["a"]), IndexSpec(T, ["a", "b"])
     item = Item("f", "SELECT 1", 1.0, frozenset({T}), {T: {"a", "b"}}, proposed={a.key(): 1, ab.key(): 0})
-    assert prune([a, ab], [item], lambda i: 1.0, budgeted=True)[0] == [a, ab]
-    kept, rejected = prune([a, ab], [item], lambda i: 1.0, budgeted=False)
+    assert prune([a, ab], [item], lambda some: [1.0] * len(some), budgeted=True)[0] == [a, ab]
+    kept, rejected = prune([a, ab], [item], lambda some: [1.0] * len(some), budgeted=False)
     assert kept == [ab] and rejected[0][0] == a and rejected[0][1].startswith("dominated")
 
 
