@@ -302,10 +302,10 @@ def _creates(ev: Evaluator, selection: Selection, catalog: Catalog) -> list[Reco
     result = []
     for spec in selection.chosen:
         gains = []
-        for item in ev.relevant(spec):
-            before = ev.item_cost(item, [])
-            after = ev.item_cost(item, selection.chosen)
-            without = ev.item_cost(item, [c for c in selection.chosen if c is not spec])
+        items, rest = ev.relevant(spec), [c for c in selection.chosen if c is not spec]
+        costs = ev.costs([(i, config) for config in ([], selection.chosen, rest) for i in items])
+        n = len(items)
+        for item, before, after, without in zip(items, costs[:n], costs[n:2 * n], costs[2 * n:], strict=True):
             if after < without:  # a template's statements each, at its representative's costs
                 gains += [StatementGain(key, weight, round(before, 2), round(after, 2))
                           for key, weight in item.members or [(item.key, item.weight)]]
