@@ -19,6 +19,7 @@ import psycopg
 
 from advisor.demo_claims import claims
 from advisor.embedded import EmbeddedPostgres
+from advisor.emit.footprint import footprint
 from advisor.model import Analysis
 from advisor.validate import prune
 
@@ -146,6 +147,7 @@ def _summary(rows, analysis, revisions, validation, report, settings) -> dict:
         "overall": validation.get("overall"),
         "open_loop_rate": validation.get("open_loop_rate"),
         "indexes_created": [r.name for r in plan.recommendations if r.action == "create"] if plan else [],
+        "index_footprint": footprint(plan),
         "indexes_dropped": [r.name for r in plan.recommendations if r.action == "drop"] if plan else [],
         "pruned": validation.get("pruned", []),
         "recommendations": validation.get("recommendations", []),

@@ -141,6 +141,7 @@ class Table(Serializable):
     columns: list[Column] = field(default_factory=list)
     reltuples: float = 0.0
     relpages: int = 0
+    relallvisible: int | None = None  # pages all-visible (index-only scans skip the heap); None: not captured
     size_bytes: int = 0
     n_live_tup: int = 0
     n_tup_ins: int = 0

@@ -19,7 +19,7 @@ _EXACT_SIZE = ("CASE WHEN {rel}.oid = ANY(%(locked)s) THEN {rel}.relpages::bigin
 _ESTIMATED_SIZE = "{rel}.relpages::bigint * current_setting('block_size')::bigint"
 
 TABLES = f"""
-SELECT c.oid, n.nspname, c.relname, c.reltuples, c.relpages, {{size}},
+SELECT c.oid, n.nspname, c.relname, c.reltuples, c.relpages, c.relallvisible, {{size}},
        coalesce(s.n_live_tup, 0), coalesce(s.n_tup_ins, 0), coalesce(s.n_tup_upd, 0),
        coalesce(s.n_tup_del, 0), coalesce(s.seq_scan, 0), coalesce(s.idx_scan, 0)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -129,9 +129,10 @@ def _with_sizes(conn: psycopg.Connection, query: str, args, what: str, notes: li
 def _tables(conn, locked, notes) -> tuple[dict[int, Table], list[int]]:
     tables = {}
     for row in _with_sizes(conn, TABLES, {"locked": locked}, "table", notes):
-        oid, schema, name, reltuples, relpages, size, *counts = row
+        oid, schema, name, reltuples, relpages, allvisible, size, *counts = row
         tables[oid] = Table(schema=schema, name=name, reltuples=max(float(reltuples), 0.0),
-                            relpages=int(relpages), size_bytes=int(size or 0),
+                            relpages=int(relpages), relallvisible=int(allvisible),
+                            size_bytes=int(size or 0),
                             **dict(zip(("n_live_tup", "n_tup_ins", "n_tup_upd", "n_tup_del",
                                         "seq_scan", "idx_scan"), map(int, counts), strict=True)))
     return tables, list(tables)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from advisor.emit.footprint import footprint
 from advisor.emit.revision_ops import is_expression
 from advisor.emit.summaries import gain_percent
 from advisor.model import SEVERITIES, Analysis, Finding, IndexSpec, Recommendation
@@ -56,6 +57,7 @@ def summary(analysis: Analysis) -> dict[str, Any]:
         by_severity[f.severity] = by_severity.get(f.severity, 0) + 1
     recs = plan.recommendations if plan else []
     improvement = None
+    new = footprint(plan)
     if plan and plan.cost_before > 0:
         improvement = round(100.0 * (plan.cost_before - plan.cost_after) / plan.cost_before, 2)
     return {
@@ -70,6 +72,8 @@ def summary(analysis: Analysis) -> dict[str, Any]:
         "workload_cost_before": plan.cost_before if plan else None,
         "workload_cost_after": plan.cost_after if plan else None,
         "estimated_improvement_pct": improvement,
+        "new_index_bytes": new["index_bytes"],
+        "new_index_table_bytes": new["table_bytes"],
         "notes": list(plan.notes) if plan else [],
     }
 

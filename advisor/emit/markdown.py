@@ -13,6 +13,7 @@ import html
 import re
 
 from advisor.emit.document import ranked_findings, ranked_recommendations, summary
+from advisor.emit.footprint import footprint, footprint_line, slowed_writes
 from advisor.emit.summaries import gain_percent, human_bytes, short_sql
 from advisor.model import Analysis
 
@@ -55,14 +56,21 @@ def _recommendations(analysis: Analysis) -> list[str]:
     recs = ranked_recommendations(analysis)
     if not recs:
         return []
-    out = ["### Recommendations", "", "| # | action | index | table | key | est. gain | size | statements |",
-           "|---|---|---|---|---|---|---|---|"]
+    out = ["### Recommendations", ""]
+    if any(r.action == "create" for r in recs):
+        out += [cell(footprint_line(footprint(analysis.plan))), ""]
+    out += ["| # | action | index | table | key | est. gain | size (table) | statements | writes it slows |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for n, r in enumerate(recs[:MAX_ROWS], 1):
         key = ", ".join(r.index.columns) if r.index else ""
         pct = gain_percent(r)
         gain = f"-{pct:.1f}% cost" if pct is not None else cell(r.reason)
+        size = human_bytes(r.estimated_size_bytes)
+        if r.evidence.get("table_size_bytes"):
+            size += f" ({human_bytes(r.evidence['table_size_bytes'])})"
+        slows = cell(slowed_writes(r)) if r.action == "create" else ""
         out.append(f"| {n} | {r.action} | {code(r.name)} | {code(r.table)} | {code(key) if key else ''} | "
-                   f"{gain} | {human_bytes(r.estimated_size_bytes)} | {len(r.statements)} |")
+                   f"{gain} | {size} | {len(r.statements)} | {slows} |")
     ddl = "\n".join(r.ddl.rstrip().rstrip(";") + ";" for r in recs if r.ddl)
     if ddl:
         out += ["", "<details><summary>DDL</summary>", "", fenced(ddl), "", "</details>"]

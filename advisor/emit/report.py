@@ -21,6 +21,7 @@ import jinja2
 from advisor.analyze.plans import plan_root
 from advisor.emit import charts
 from advisor.emit.document import ranked_findings, ranked_recommendations, summary
+from advisor.emit.footprint import footprint, footprint_line, narrower_text, slowed_writes
 from advisor.emit.plan_tree import plan_view, plans_after
 from advisor.emit.summaries import gain_percent, human_bytes, short_sql, weighted_costs
 from advisor.model import SEVERITIES, Analysis, Finding, Snapshot, Statement
@@ -29,6 +30,7 @@ from advisor.validate import at_load, comparable_p95, p95_label
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 TOP_STATEMENTS = 15
 N_PLUS_ONE_RULES = ("n-plus-one", "n+1", "n_plus_one", "nplusone")
+RENDERED = ("writes", "narrower", "merged", "refined", "table_size_bytes")  # shown in their own lines
 
 
 def render_report(analysis: Analysis, snapshot: Snapshot, validation: dict | None = None) -> str:
@@ -89,6 +91,7 @@ def report_context(analysis: Analysis, snapshot: Snapshot, validation: dict | No
         "findings": [_finding_view(f) for f in findings if not _is_n_plus_one(f)],
         "n_plus_one": [_n_plus_one_view(f, snapshot) for f in findings if _is_n_plus_one(f)],
         "recommendations": [_recommendation_view(r, snapshot) for r in recs],
+        "footprint": _footprint_view(analysis, snapshot),
         "rejected": analysis.plan.rejected if analysis.plan else [],
         "unparsed": analysis.unparsed,
         "notes": [*(analysis.plan.notes if analysis.plan else []), *snapshot.notes],
@@ -186,10 +189,20 @@ def _recommendation_view(r, snapshot: Snapshot) -> dict[str, Any]:
         s = snapshot.statement(g.statement)
         served.append({"id": g.statement, "sql": short_sql(s.query, 160) if s else "(not in the snapshot)",
                        "calls": g.calls, "before": g.cost_before, "after": g.cost_after})
+    table = snapshot.catalog.table(r.table)
+    costs = {"table_bytes": table.size_bytes if table else None,
+             "slows": slowed_writes(r) if r.action == "create" else None,
+             "narrower": narrower_text(r), "merged": r.evidence.get("merged") or [],
+             "refined": r.evidence.get("refined") or []}
     return {"r": r, "key": ", ".join(r.index.columns) if r.index else "", "gain_pct": gain_percent(r),
-            "cost_before": before, "cost_after": after, "served": served,
+            "cost_before": before, "cost_after": after, "served": served, **costs,
             "evidence": _flat_evidence({k: v for k, v in r.evidence.items()
-                                        if k not in ("definition", "queries")})}
+                                        if k not in ("definition", "queries", *RENDERED)})}
+
+
+def _footprint_view(analysis: Analysis, snapshot: Snapshot) -> dict[str, Any]:
+    view = footprint(analysis.plan, snapshot.catalog)
+    return {**view, "line": footprint_line(view)}
 
 
 def _statement_views(analysis: Analysis, snapshot: Snapshot, findings: list[Finding], recs) -> list[dict]:

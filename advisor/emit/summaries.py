@@ -62,6 +62,7 @@ def revision_summary(recs: list[Recommendation], queries: Mapping[str, str]) -> 
                      f"{gain_text(rec)}."]
             if rec.reason:
                 lines.append(f"Why: {rec.reason}")
+            lines += _costs_lines(rec)
             if rec.statements:
                 lines.append("Serves:")
             for gain in rec.statements:
@@ -79,3 +80,17 @@ def revision_summary(recs: list[Recommendation], queries: Mapping[str, str]) -> 
                 lines.append(f"Downgrade recreates it: {short_sql(rec.evidence['definition'], 200)}")
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+def _costs_lines(rec: Recommendation) -> list[str]:
+    """What a reviewer pays for the index: writes slowed, and what a narrower one would lose."""
+    from advisor.emit.footprint import narrower_text, slowed_writes
+
+    lines = []
+    if rec.evidence.get("table_size_bytes"):
+        lines.append(f"Its table: {human_bytes(rec.evidence['table_size_bytes'])}.")
+    if rec.evidence.get("writes"):
+        lines.append(f"Writes it slows (over the capture): {slowed_writes(rec)}.")
+    if narrower_text(rec):
+        lines.append(f"A narrower variant, {narrower_text(rec)}.")
+    return lines

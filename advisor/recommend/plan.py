@@ -25,12 +25,18 @@ from advisor.model import (
 )
 from advisor.recommend import RecommendSettings
 from advisor.recommend.candidates import TRGM, attributes, generate
+from advisor.recommend.narrow import Refined, Tolerance, refine
 from advisor.recommend.samples import bind, typical_parameters
-from advisor.recommend.select import Evaluator, Item, Limits, Selection, select
+from advisor.recommend.select import Evaluator, Item, Limits, select
+from advisor.recommend.timing import Clock, enough_time
 from advisor.recommend.whatif import UnsupportedIndex, WhatIf
+from advisor.recommend.writes import WriteCost, table_writes
 
 DROP_RULES = ("unused-index", "redundant-index")
-WRITE_KINDS = ("insert", "update", "delete")
+NOT_TIMED = ("no measured statement time (a SQL-file workload, or statistics without timing): "
+             "indexes are chosen on planner cost alone; min_saved_seconds_per_hour is not applied")
+NO_WINDOW = ("the capture window is unknown (no pg_stat_statements reset time): time saved is "
+             "shown over the capture, and min_saved_seconds_per_hour is not applied")
 
 
 def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: RecommendSettings,
@@ -65,21 +71,29 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
         evaluator = Evaluator(whatif, items)
         trigram = _unique([c for c in candidates if c.opclass == TRGM]
                           + _trigram_from_findings(analysis.findings, snapshot.catalog))
-        selection = select(evaluator, [c for c in candidates if c.opclass != TRGM],
-                           _limits(settings), _write_cost(snapshot, shapes, settings),
-                           extend_attributes(items))
-        plan.recommendations[:0] = _creates(evaluator, selection)
+        write_cost = _write_cost(snapshot, shapes, settings)
+        btree = [c for c in candidates if c.opclass != TRGM]
+        selection = select(evaluator, btree, _limits(settings), write_cost, extend_attributes(items))
+        refined = refine(evaluator, selection.chosen, btree, snapshot.catalog,
+                         _tolerance(settings, write_cost), write_cost, selection.benefit)
+        clock = Clock.of(snapshot)
+        chosen, slow = enough_time(evaluator, clock, refined.chosen, settings.min_saved_seconds_per_hour)
+        plan.notes += [] if clock.measured and clock.hours else [NOT_TIMED if not clock.measured else NO_WINDOW]
+        plan.recommendations[:0] = _creates(evaluator, chosen, refined, clock, write_cost, snapshot.catalog)
+        reasons = {spec.key(): (spec, reason, benefit) for spec, reason, benefit
+                   in [*selection.rejected.values(), *refined.rejected, *slow]}  # the latest reason
+        keys = {c.key() for c in chosen}
         plan.rejected += [Rejected(spec, reason, round(benefit, 2))
-                          for spec, reason, benefit in selection.rejected.values()]
-        room = None if settings.max_indexes is None else max(settings.max_indexes - len(selection.chosen), 0)
+                          for key, (spec, reason, benefit) in reasons.items() if key not in keys]
+        plan.cost_before, plan.cost_after = selection.cost_before, evaluator.total(chosen)
+        room = None if settings.max_indexes is None else max(settings.max_indexes - len(chosen), 0)
         plan.recommendations += _trigram(trigram[:room], snapshot.catalog, plan)
         plan.rejected += [Rejected(s, f"over budget: the {settings.max_indexes} indexes allowed are taken")
                           for s in trigram[len(trigram) if room is None else room:]]
-        plan.cost_before, plan.cost_after = selection.cost_before, selection.cost_after
         plan.explain_calls = whatif.explain_calls
     finally:
         session.__exit__(None, None, None)
-    progress(f"chose {len(selection.chosen)} indexes in {time.monotonic() - started:.1f} s")
+    progress(f"chose {len(chosen)} indexes in {time.monotonic() - started:.1f} s")
     return plan
 
 
@@ -185,40 +199,72 @@ def _limits(settings: RecommendSettings) -> Limits:
                   settings.max_width)
 
 
-def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings):
-    """Charge per new index: rows the workload writes to its table x write_overhead_factor.
+def _tolerance(settings: RecommendSettings, write_cost: WriteCost) -> Tolerance:
+    updated = {t: {c for u in w.updates for c in u.columns} for t, w in write_cost.writes.items()}
+    return Tolerance(settings.narrow_tolerance, settings.max_include_width, settings.min_all_visible,
+                     updated)
+
+
+def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings) -> WriteCost:
+    """Charge per new index: the index entries the workload's writes to its table add (one per row
+    inserted or deleted, one per row of an UPDATE that is not HOT, and every index's entry for an
+    UPDATE the index would make non-HOT) x write_overhead_factor.
 
     Rows come from the workload's own INSERT/UPDATE/DELETE statements (pg_stat_statements rows,
     or calls), which cover the same window as the calls that weigh the benefits. The
     pg_stat_user_tables counters (n_tup_ins/upd/del) are only reported: they span another window
     and count bulk loads, which would price every index out of a freshly restored database."""
-    rows: dict[str, float] = {}
-    by_fp = {s.fingerprint: s for s in snapshot.statements}
-    for shape in shapes:
-        statement = by_fp.get(shape.fingerprint)
-        if shape.kind in WRITE_KINDS and statement is not None and shape.tables:
-            target = shape.tables[0].table
-            rows[target] = rows.get(target, 0.0) + max(statement.rows, statement.workload_weight)
-    return lambda spec: settings.write_overhead_factor * rows.get(spec.table, 0.0)
+    return WriteCost(table_writes(snapshot, shapes), settings.write_overhead_factor)
 
 
-def _creates(ev: Evaluator, selection: Selection) -> list[Recommendation]:
+def _creates(ev: Evaluator, chosen: list[IndexSpec], refined: Refined, clock: Clock,
+             write_cost: WriteCost, catalog: Catalog) -> list[Recommendation]:
     result = []
-    for spec in selection.chosen:
+    for spec in chosen:
         gains = []
+        without_it = [c for c in chosen if c is not spec]
         for item in ev.relevant(spec):
-            before = ev.item_cost(item, [])
-            after = ev.item_cost(item, selection.chosen)
-            without = ev.item_cost(item, [c for c in selection.chosen if c is not spec])
-            if after < without:
+            before, after = ev.item_cost(item, []), ev.item_cost(item, chosen)
+            if after < ev.item_cost(item, without_it):
                 gains.append(StatementGain(item.key, item.weight, round(before, 2), round(after, 2)))
+        saved = clock.saved_ms(ev, spec, chosen) if clock.measured else None
+        writes = write_cost.describe(spec)
         name = index_name(spec)
+        table = catalog.table(spec.table)
+        evidence = {"time_saved_ms": None if saved is None else round(saved, 2),
+                    "time_saved_s_per_hour": None if saved is None or clock.per_hour(saved) is None
+                    else round(clock.per_hour(saved), 3),
+                    "table_size_bytes": table.size_bytes if table else None, "writes": writes,
+                    "narrower": refined.narrower.get(spec.key()),
+                    "merged": refined.merged.get(spec.key(), []),
+                    "refined": refined.history.get(spec.key(), [])}
+        marginal = ev.delta(ev.relevant(spec), without_it, chosen)[0] - write_cost(spec)
         result.append(Recommendation(
             action="create", table=spec.table, name=name, ddl=create_index_sql(spec, name),
             index=spec, estimated_size_bytes=ev.size(spec), statements=gains,
-            benefit=round(selection.benefit.get(spec.key(), 0.0), 2),
-            reason=f"lowers the planner cost of {len(gains)} statement(s)"))
+            benefit=round(refined.benefit.get(spec.key(), marginal), 2),
+            write_overhead=round(write_cost(spec), 2),
+            reason=_reason(gains, saved, clock, writes, refined.history.get(spec.key(), [])),
+            evidence={k: v for k, v in evidence.items() if v not in (None, [], {})}))
     return sorted(result, key=lambda r: -r.benefit)
+
+
+def _reason(gains: list[StatementGain], saved: float | None, clock: Clock, writes: dict,
+            history: list[str]) -> str:
+    """Both gains (planner cost and measured time), the HOT updates it ends, what refining did."""
+    before = sum(g.cost_before * g.calls for g in gains)
+    after = sum(g.cost_after * g.calls for g in gains)
+    parts = [f"lowers the planner cost of {len(gains)} statement(s)"
+             + (f" by {100.0 * (before - after) / before:.0f}%" if before > 0 else "")]
+    parts.append(clock.describe(saved) + " saved" if saved is not None
+                 else "no measured time: chosen on planner cost alone")
+    broken = writes.get("hot_updates_broken") or []
+    if broken:
+        rows = sum(u["rows"] for u in broken)
+        columns = sorted({c for u in broken for c in u["columns"]})
+        parts.append(f"ends HOT updates: {len(broken)} UPDATE statement(s) setting "
+                     f"{', '.join(columns)} ({rows:,} rows) will write every index of the table")
+    return "; ".join(parts + history)
 
 
 def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan) -> list[Recommendation]:
