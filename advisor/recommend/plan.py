@@ -24,7 +24,7 @@ from advisor.model import (
     StatementGain,
 )
 from advisor.recommend import RecommendSettings
-from advisor.recommend.candidates import TRGM, attributes, generate
+from advisor.recommend.candidates import TRGM, attributes, generate, partial_reason
 from advisor.recommend.narrow import Refined, Tolerance, refine
 from advisor.recommend.samples import bind, typical_parameters
 from advisor.recommend.select import Evaluator, Item, Limits, select
@@ -71,7 +71,7 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
         evaluator = Evaluator(whatif, items)
         trigram = _unique([c for c in candidates if c.opclass == TRGM]
                           + _trigram_from_findings(analysis.findings, snapshot.catalog))
-        write_cost = _write_cost(snapshot, shapes, settings)
+        write_cost = _write_cost(snapshot, shapes, settings, plan.notes)
         btree = [c for c in candidates if c.opclass != TRGM]
         selection = select(evaluator, btree, _limits(settings), write_cost, extend_attributes(items))
         refined = refine(evaluator, selection.chosen, btree, snapshot.catalog,
@@ -205,7 +205,8 @@ def _tolerance(settings: RecommendSettings, write_cost: WriteCost) -> Tolerance:
                      updated)
 
 
-def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings) -> WriteCost:
+def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings,
+                notes: list[str]) -> WriteCost:
     """Charge per new index: the index entries the workload's writes to its table add (one per row
     inserted or deleted, one per row of an UPDATE that is not HOT, and every index's entry for an
     UPDATE the index would make non-HOT) x write_overhead_factor.
@@ -213,8 +214,13 @@ def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: Recommen
     Rows come from the workload's own INSERT/UPDATE/DELETE statements (pg_stat_statements rows,
     or calls), which cover the same window as the calls that weigh the benefits. The
     pg_stat_user_tables counters (n_tup_ins/upd/del) are only reported: they span another window
-    and count bulk loads, which would price every index out of a freshly restored database."""
-    return WriteCost(table_writes(snapshot, shapes), settings.write_overhead_factor)
+    and count bulk loads, which would price every index out of a freshly restored database. For
+    the same reason a bulk statement (a load, a backfill: a few calls of many rows each) is left
+    out, with a note: it is not the recurring write load an index slows."""
+    writes, bulk = table_writes(snapshot, shapes)
+    if bulk:
+        notes.append("bulk writes (loads, backfills) not counted as write load: " + ", ".join(bulk))
+    return WriteCost(writes, settings.write_overhead_factor)
 
 
 def _creates(ev: Evaluator, chosen: list[IndexSpec], refined: Refined, clock: Clock,
@@ -244,7 +250,8 @@ def _creates(ev: Evaluator, chosen: list[IndexSpec], refined: Refined, clock: Cl
             index=spec, estimated_size_bytes=ev.size(spec), statements=gains,
             benefit=round(refined.benefit.get(spec.key(), marginal), 2),
             write_overhead=round(write_cost(spec), 2),
-            reason=_reason(gains, saved, clock, writes, refined.history.get(spec.key(), [])),
+            reason=_reason(gains, saved, clock, writes,
+                           refined.history.get(spec.key(), []) + _caveats(spec, catalog)),
             evidence={k: v for k, v in evidence.items() if v not in (None, [], {})}))
     return sorted(result, key=lambda r: -r.benefit)
 
@@ -265,6 +272,17 @@ def _reason(gains: list[StatementGain], saved: float | None, clock: Clock, write
         parts.append(f"ends HOT updates: {len(broken)} UPDATE statement(s) setting "
                      f"{', '.join(columns)} ({rows:,} rows) will write every index of the table")
     return "; ".join(parts + history)
+
+
+def _caveats(spec: IndexSpec, catalog: Catalog) -> list[str]:
+    """What a reviewer should know of an index beyond its gain: why it is partial, and whether
+    its table's size is only the planner's guess."""
+    table = catalog.table(spec.table)
+    notes = [partial_reason(spec, table)]
+    if table is not None and not table.analyzed:
+        notes.append(f"{spec.table} was never analysed: its size ({table.reltuples:,.0f} rows) is "
+                     f"the planner's guess; ANALYZE it to sharpen this advice")
+    return [n for n in notes if n]
 
 
 def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan) -> list[Recommendation]:

@@ -25,6 +25,8 @@ from sqlglot import exp
 from advisor.model import Catalog, IndexSpec, QueryShape, Snapshot
 
 WRITE_KINDS = ("insert", "update", "delete")
+BULK_MAX_CALLS = 3  # a write statement run this few times ...
+BULK_MIN_ROWS = 10_000  # ... with this many rows per call is a load or a backfill, not the workload
 
 
 @dataclass
@@ -86,16 +88,21 @@ class WriteCost:
                 "charge": round(self(spec), 2)}
 
 
-def table_writes(snapshot: Snapshot, shapes: list[QueryShape]) -> dict[str, TableWrites]:
+def table_writes(snapshot: Snapshot, shapes: list[QueryShape]) -> tuple[dict[str, TableWrites], list[str]]:
     """Per table, the rows the workload's INSERT/UPDATE/DELETE statements wrote (the
-    pg_stat_statements window, the same as the calls that weigh the benefits)."""
+    pg_stat_statements window, the same as the calls that weigh the benefits); and the bulk
+    statements left out (a load, a backfill: not the recurring write load an index slows)."""
     by_fp = {s.fingerprint: s for s in snapshot.statements}
     result: dict[str, TableWrites] = {}
+    bulk: list[str] = []
     for shape in shapes:
         statement = by_fp.get(shape.fingerprint)
         if shape.kind not in WRITE_KINDS or statement is None or not shape.tables:
             continue
         target = shape.tables[0].table
+        if _bulk(statement):
+            bulk.append(f"{target} ({shape.kind.upper()}, {statement.calls} call(s), {statement.rows:,} rows)")
+            continue
         writes = result.setdefault(target, _new(target, snapshot.catalog))
         rows = float(max(statement.rows, statement.workload_weight))
         if shape.kind == "insert":
@@ -107,7 +114,11 @@ def table_writes(snapshot: Snapshot, shapes: list[QueryShape]) -> dict[str, Tabl
             columns = frozenset(set_columns(statement.query)[1])
             writes.updates.append(Update(shape.fingerprint, rows, columns,
                                          hot=not columns & _indexed(target, snapshot.catalog)))
-    return result
+    return result, bulk
+
+
+def _bulk(statement) -> bool:
+    return 0 < statement.calls <= BULK_MAX_CALLS and statement.rows >= BULK_MIN_ROWS * statement.calls
 
 
 def set_columns(sql: str) -> tuple[str | None, list[str]]:
