@@ -51,7 +51,7 @@ def _matches(rec, plant) -> bool:
 def test_every_planted_missing_index_is_served(shopease_plan):
     _, plan, _ = shopease_plan
     creates = _creates(plan)
-    print("\n" + "\n".join(f"{r.ddl}  benefit={r.benefit:,.0f}" for r in creates))
+    print("\n" + "\n".join(f"{r.ddl}  benefit={r.benefit:,.0f}\n    {r.reason}" for r in creates))
     missing = [p for p in by_kind("missing_index", "expression_index", "trigram_index", "partial_index")
                if not any(_matches(r, p) for r in creates)]
     assert not missing, [p.id for p in missing]
@@ -93,7 +93,7 @@ def test_new_indexes_are_narrow_and_include_no_text(shopease_plan):
     print(f"\nnew indexes {total:,} bytes, keys only {keys_only:,}, PLANTED's ideal {ideal_bytes:,}: "
           f"{total / ideal_bytes:.2f}x ({keys_only / ideal_bytes:.2f}x keys only)")
     assert keys_only <= 1.3 * ideal_bytes
-    assert total <= 2.0 * ideal_bytes  # 3.8x before narrowing (every join key covered)
+    assert total <= 2.5 * ideal_bytes  # 3.8x before narrowing (every join key covered)
     tolerance = RecommendSettings().narrow_tolerance
     for r in creates:
         table = snapshot.catalog.table(r.table)
