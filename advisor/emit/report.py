@@ -190,7 +190,7 @@ def _recommendation_view(r, snapshot: Snapshot) -> dict[str, Any]:
         served.append({"id": g.statement, "sql": short_sql(s.query, 160) if s else "(not in the snapshot)",
                        "calls": g.calls, "before": g.cost_before, "after": g.cost_after})
     table = snapshot.catalog.table(r.table)
-    costs = {"table_bytes": table.size_bytes if table else None,
+    costs = {"table_bytes": r.evidence.get("table_size_bytes") or (table.size_bytes if table else None),
              "slows": slowed_writes(r) if r.action == "create" else None,
              "narrower": narrower_text(r), "merged": r.evidence.get("merged") or [],
              "refined": r.evidence.get("refined") or []}

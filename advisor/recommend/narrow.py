@@ -7,15 +7,17 @@ The selection optimises the planner's cost: each wider key or INCLUDE column tha
 little more is taken. A reviewer pays in disk, memory and write latency for each. So, in turn:
 
 1. INCLUDE columns are struck where they cannot pay: a wide column (``avg_width`` over
-   ``max_include_width``: text bodies, jsonb, bytea) is a second copy of the table; and when
-   the table is not mostly all-visible (``relallvisible / relpages`` under
-   ``min_all_visible``) an index-only scan visits the heap anyway.
+   ``max_include_width``: text bodies, jsonb, bytea) is a second copy of the table; a column the
+   workload updates would end HOT updates; and when the table is not mostly all-visible
+   (``relallvisible / relpages`` under ``min_all_visible``) an index-only scan visits the heap
+   anyway.
 2. Each chosen index is replaced by its narrowest variant (fewer INCLUDE columns, fewer
    trailing keys, or a smaller candidate on the same columns, e.g. a partial index) whose
    workload cost, write charge included, is within ``narrow_tolerance`` of the gain of the wide
    one.
-3. Two chosen indexes led by the same column become one, when one of them (or their common
-   prefix) serves both within the same tolerance.
+3. Two chosen indexes led by the same column become one, when one of them, their common
+   prefix, or one carrying the other's columns as INCLUDE serves both within the same
+   tolerance. Losses add up: a merge and a later narrowing share one tolerance.
 
 Costs are those of the statements each index may serve (``Evaluator.relevant``), with every
 other chosen index present.
@@ -266,10 +268,11 @@ def _union(a: IndexSpec, b: IndexSpec) -> IndexSpec:
 
 
 def _next_narrower(spec: IndexSpec, chosen, costs: _Costs, catalog, tolerance) -> dict | None:
-    """What the largest narrower variant not taken would lose: bytes saved against gain lost."""
+    """What the narrowest variant (the leading key alone) would lose: bytes saved against gain
+    lost; None when the index is as narrow as it goes."""
     size = costs.size(spec)
     options = sorted((v for v in _narrower(spec, [], catalog, tolerance) if costs.size(v) < size),
-                     key=lambda v: -costs.size(v))
+                     key=costs.size)
     if not options:
         return None
     option = options[0]
