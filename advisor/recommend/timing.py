@@ -49,6 +49,13 @@ class Clock:
                 saved += time * (ev.item_cost(item, rest) - ev.item_cost(item, config)) / before
         return saved
 
+    def judges(self, ev: Evaluator, spec: IndexSpec, config: list[IndexSpec]) -> bool:
+        """Whether every statement ``spec`` speeds up has a measured time (a statement from a SQL
+        file has none: an index serving one is judged on planner cost alone)."""
+        rest = [c for c in config if c.key() != spec.key()]
+        return all(item.key in self.times for item in ev.relevant(spec)
+                   if ev.item_cost(item, config) < ev.item_cost(item, rest))
+
     def per_hour(self, ms: float) -> float | None:
         """Seconds per hour of workload, or None when the window is unknown."""
         return ms / 1000.0 / self.hours if self.hours else None
@@ -75,13 +82,17 @@ def window_hours(snapshot: Snapshot) -> float | None:
 
 def enough_time(ev: Evaluator, clock: Clock, chosen: list[IndexSpec], minimum: float):
     """(kept, rejected): while some chosen index saves under ``minimum`` seconds per hour (given
-    the others), leave out the one saving least. Unknown window or no measured time: all kept."""
+    the others), leave out the one saving least. Unknown window or no measured time: all kept;
+    so is an index that speeds up a statement without a measured time."""
     kept, rejected = list(chosen), []
     if not clock.measured or clock.hours is None or minimum <= 0:
         return kept, rejected
     while kept:
-        saved = {c.key(): clock.saved_ms(ev, c, kept) for c in kept}
-        worst = min(kept, key=lambda c: saved[c.key()])
+        judged = [c for c in kept if clock.judges(ev, c, kept)]
+        if not judged:
+            break
+        saved = {c.key(): clock.saved_ms(ev, c, kept) for c in judged}
+        worst = min(judged, key=lambda c: saved[c.key()])
         if clock.per_hour(saved[worst.key()]) >= minimum:
             break
         rest = [c for c in kept if c is not worst]

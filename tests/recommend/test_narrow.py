@@ -165,3 +165,13 @@ def test_without_measured_time_the_choice_rests_on_planner_cost_and_says_so(shop
     assert NOT_TIMED in plan.notes
     creates = [r for r in plan.recommendations if r.action == "create"]
     assert creates and all("planner cost alone" in r.reason for r in creates if r.index.method == "btree")
+
+
+def test_an_index_serving_a_statement_without_measured_time_is_judged_on_cost(pg, db):
+    timed = _timed_count(pg, db, runs=9)
+    from_file = Statement("SELECT id, at FROM events WHERE kind = $1 ORDER BY at DESC LIMIT 5", source="file",
+                          weight=50)
+    snapshot = replace(timed, statements=timed.statements + [from_file])
+    plan = recommend(db, snapshot, Analysis(), RecommendSettings())
+    (created,) = _creates(plan, "events")
+    assert created.index.columns[0] == "kind"  # the file's statement has no time to fall short of
