@@ -36,7 +36,7 @@ class RecommendSettings:
     index's entry for it). ``narrow_tolerance``: a chosen index is replaced by its narrowest
     variant (fewer INCLUDE columns or trailing keys, or a smaller candidate on its columns), and
     two indexes led by the same column by one of them, when that loses at most this share of
-    their gain (0.1 = 10%). ``max_include_width``: no INCLUDE column wider than this many bytes
+    their gain (0.1 = 10%) and less measured time than ``min_saved_seconds_per_hour``. ``max_include_width``: no INCLUDE column wider than this many bytes
     (pg_stats ``avg_width``: text bodies, jsonb, bytea). ``min_all_visible``: no INCLUDE on a
     table with less than this share of its pages all-visible (``relallvisible / relpages``):
     its index-only scans would read the heap anyway.

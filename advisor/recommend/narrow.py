@@ -14,7 +14,8 @@ little more is taken. A reviewer pays in disk, memory and write latency for each
 2. Each chosen index is replaced by its narrowest variant (fewer INCLUDE columns, fewer
    trailing keys, or a smaller candidate on the same columns, e.g. a partial index) whose
    workload cost, write charge included, is within ``narrow_tolerance`` of the gain of the wide
-   one.
+   one, and which loses less measured time than an index must save
+   (``min_saved_seconds_per_hour``: what is worth an index is worth its width).
 3. Two chosen indexes led by the same column become one, when one of them, their common
    prefix, or one carrying the other's columns as INCLUDE serves both within the same
    tolerance. Losses add up: a merge and a later narrowing share one tolerance.
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from advisor.ddl import index_name
 from advisor.model import Catalog, IndexSpec, Table
 from advisor.recommend.select import Evaluator
+from advisor.recommend.timing import Clock
 from advisor.recommend.writes import referenced_columns
 
 ROUNDS = 3  # narrow and merge again while either changes something (a merge can free a narrowing)
@@ -49,16 +51,23 @@ class Refined:
     rejected: list[tuple[IndexSpec, str, float]] = field(default_factory=list)
     benefit: dict[tuple, float] = field(default_factory=dict)  # chosen key -> the selection's, less losses
     spent: dict[tuple, float] = field(default_factory=dict)  # chosen key -> gain given up so far
+    spent_ms: dict[tuple, float] = field(default_factory=dict)  # chosen key -> measured time given up
 
-    def allows(self, old: list[IndexSpec], loss: float, gain: float, tolerance: float) -> bool:
-        """Whether ``loss`` keeps what the indexes ``old`` came from within ``tolerance`` of their
-        gain, counting what earlier steps gave up (narrowing after a merge loses twice)."""
+    def allows(self, old: list[IndexSpec], step: Step, tolerance: Tolerance) -> bool:
+        """Whether ``step`` keeps what the indexes ``old`` came from within the tolerance of their
+        gain, and loses less measured time than an index must save (``min_saved_seconds_per_hour``
+        over the capture), counting what earlier steps gave up (a merge, then a narrowing)."""
         spent = sum(self.spent.get(s.key(), 0.0) for s in old)
-        return gain > 0 and spent + max(loss, 0.0) <= tolerance * (gain + spent)
+        spent_ms = sum(self.spent_ms.get(s.key(), 0.0) for s in old)
+        limit_ms = tolerance.max_lost_ms()
+        return step.gain > 0 and spent + max(step.loss, 0.0) <= tolerance.narrow * (step.gain + spent) \
+            and (limit_ms is None or spent_ms + max(step.lost_ms, 0.0) < limit_ms)
 
-    def replace(self, old: list[IndexSpec], new: IndexSpec, note: str, loss: float = 0.0) -> None:
-        benefit = sum(self.benefit.pop(spec.key(), 0.0) for spec in old) - max(loss, 0.0)
-        spent = sum(self.spent.pop(spec.key(), 0.0) for spec in old) + max(loss, 0.0)
+    def replace(self, old: list[IndexSpec], new: IndexSpec, note: str, step: Step | None = None) -> None:
+        loss, lost_ms = (max(step.loss, 0.0), max(step.lost_ms, 0.0)) if step else (0.0, 0.0)
+        benefit = sum(self.benefit.pop(spec.key(), 0.0) for spec in old) - loss
+        spent = sum(self.spent.pop(spec.key(), 0.0) for spec in old) + loss
+        spent_ms = sum(self.spent_ms.pop(spec.key(), 0.0) for spec in old) + lost_ms
         history = [line for spec in old for line in self.history.pop(spec.key(), [])]
         merged = [name for spec in old for name in self.merged.pop(spec.key(), [])]
         at = min(self.chosen.index(s) for s in old)
@@ -71,6 +80,17 @@ class Refined:
         self.merged[new.key()] = self.merged.get(new.key(), []) + merged
         self.benefit[new.key()] = self.benefit.get(new.key(), 0.0) + benefit
         self.spent[new.key()] = self.spent.get(new.key(), 0.0) + spent
+        self.spent_ms[new.key()] = self.spent_ms.get(new.key(), 0.0) + spent_ms
+
+
+@dataclass
+class Step:
+    """Replacing chosen indexes by one: the weighted cost it adds, the gain of what it replaces
+    (over neither), and the measured time it adds (ms over the capture)."""
+
+    loss: float
+    gain: float
+    lost_ms: float = 0.0
 
 
 @dataclass
@@ -81,6 +101,14 @@ class Tolerance:
     max_include_width: int = 16  # bytes (pg_stats avg_width) an INCLUDE column may take
     min_all_visible: float = 0.5  # relallvisible / relpages under which INCLUDE is struck
     updated: dict[str, set[str]] = field(default_factory=dict)  # table -> columns UPDATEs set
+    clock: Clock | None = None  # measured statement times, to price a narrowing in time too
+    min_saved_seconds_per_hour: float = 1.0  # the time a narrowing may not lose
+
+    def max_lost_ms(self) -> float | None:
+        """Measured ms over the capture a refinement may give up; None when nothing is measured."""
+        if self.clock is None or not self.clock.measured or not self.clock.hours:
+            return None
+        return self.min_saved_seconds_per_hour * 1000.0 * self.clock.hours
 
 
 def refine(ev: Evaluator, chosen: list[IndexSpec], candidates: list[IndexSpec], catalog: Catalog,
@@ -89,7 +117,7 @@ def refine(ev: Evaluator, chosen: list[IndexSpec], candidates: list[IndexSpec], 
     """``chosen`` made as narrow as the workload allows, overlapping indexes merged; ``benefit``:
     the selection's benefit of each, carried over to what replaces it less what that loses."""
     refined = Refined(list(chosen), benefit=dict(benefit or {}))
-    costs = _Costs(ev, write_cost)
+    costs = _Costs(ev, write_cost, tolerance.clock)
     for spec in list(refined.chosen):
         allowed = admissible(spec, catalog, tolerance)
         if allowed.key() != spec.key():
@@ -175,25 +203,31 @@ def _struck(spec: IndexSpec, allowed: IndexSpec, catalog: Catalog, tolerance: To
 
 class _Costs:
     """Weighted planner cost of the statements the indexes in question may serve, plus the write
-    charges of the chosen indexes on their table."""
+    charges of the chosen indexes on their table; and the measured time that cost stands for."""
 
-    def __init__(self, ev: Evaluator, write_cost: Callable[[IndexSpec], float]):
+    def __init__(self, ev: Evaluator, write_cost: Callable[[IndexSpec], float], clock: Clock | None):
         self.ev, self.write_cost = ev, write_cost
+        self.times = clock.times if clock is not None else {}
 
-    def net(self, specs: list[IndexSpec], config: list[IndexSpec]) -> float:
+    def net(self, specs: list[IndexSpec], config: list[IndexSpec]) -> tuple[float, float]:
+        """(weighted cost + write charges, measured ms) of ``specs``' statements under ``config``."""
         items = {i.key: i for s in specs for i in self.ev.relevant(s)}.values()
         config = list({c.key(): c for c in config}.values())
-        reads = sum(i.weight * self.ev.item_cost(i, config) for i in items)
-        return reads + sum(self.write_cost(c) for c in config if c.table == specs[0].table)
+        reads = ms = 0.0
+        for item in items:
+            cost = self.ev.item_cost(item, config)
+            reads += item.weight * cost
+            if self.times.get(item.key):
+                ms += self.times[item.key] * cost / max(self.ev.item_cost(item, []), 1e-9)
+        return reads + sum(self.write_cost(c) for c in config if c.table == specs[0].table), ms
 
-    def compare(self, old: list[IndexSpec], new: IndexSpec | None, config: list[IndexSpec]):
-        """(loss of replacing ``old`` by ``new``, gain of ``old`` over none of them)."""
+    def compare(self, old: list[IndexSpec], new: IndexSpec | None, config: list[IndexSpec]) -> Step:
+        """Replacing ``old`` by ``new`` (None: by nothing) in ``config``."""
         rest = [c for c in config if c not in old]
         specs = old + ([new] if new is not None else [])
-        base = self.net(specs, config)
-        without = self.net(specs, rest)
-        loss = (self.net(specs, rest + [new]) if new is not None else without) - base
-        return loss, without - base
+        (base, base_ms), (without, _) = self.net(specs, config), self.net(specs, rest)
+        after, after_ms = self.net(specs, rest + [new]) if new is not None else self.net(specs, rest)
+        return Step(after - base, without - base, after_ms - base_ms)
 
     def size(self, spec: IndexSpec) -> int:
         return self.ev.size(spec)
@@ -208,9 +242,9 @@ def _narrow(refined: Refined, costs: _Costs, candidates, catalog, tolerance) -> 
         options = sorted((v for v in _narrower(spec, candidates, catalog, tolerance)
                           if costs.size(v) < size), key=costs.size)
         for option in options:
-            loss, gain = costs.compare([spec], option, refined.chosen)
-            if refined.allows([spec], loss, gain, tolerance.narrow):
-                refined.replace([spec], option, _narrowed(spec, option, loss, gain, costs), loss)
+            step = costs.compare([spec], option, refined.chosen)
+            if refined.allows([spec], step, tolerance):
+                refined.replace([spec], option, _narrowed(spec, option, step, costs, tolerance), step)
                 changed = True
                 break
     return changed
@@ -236,10 +270,10 @@ def _merge(refined: Refined, costs: _Costs, catalog, tolerance) -> bool:
         for option in options:
             if costs.size(option) >= costs.size(a) + costs.size(b):
                 break
-            loss, gain = costs.compare([a, b], option, refined.chosen)
-            if refined.allows([a, b], loss, gain, tolerance.narrow):
+            step = costs.compare([a, b], option, refined.chosen)
+            if refined.allows([a, b], step, tolerance):
                 absorbed = [s for s in (a, b) if s.key() != option.key()]
-                refined.replace([a, b], option, _merged(absorbed, option, loss, gain), loss)
+                refined.replace([a, b], option, _merged(absorbed, step, tolerance), step)
                 refined.merged[option.key()] = refined.merged.get(option.key(), []) + [
                     index_name(s) for s in absorbed]
                 for s in absorbed:
@@ -276,20 +310,29 @@ def _next_narrower(spec: IndexSpec, chosen, costs: _Costs, catalog, tolerance) -
     if not options:
         return None
     option = options[0]
-    loss, gain = costs.compare([spec], option, chosen)
+    step = costs.compare([spec], option, chosen)
+    lost = tolerance.clock.per_hour(step.lost_ms) if tolerance.clock and tolerance.clock.measured else None
     return {"index": _label(option), "bytes_saved": size - costs.size(option),
-            "cost_increase": round(loss, 2), "share_of_gain_lost": round(loss / gain, 4) if gain > 0 else None}
+            "cost_increase": round(step.loss, 2),
+            "share_of_gain_lost": round(step.loss / step.gain, 4) if step.gain > 0 else None,
+            "time_lost_s_per_hour": None if lost is None else round(lost, 3)}
 
 
-def _narrowed(spec, option, loss, gain, costs) -> str:
+def _narrowed(spec, option, step: Step, costs: _Costs, tolerance: Tolerance) -> str:
     saved = costs.size(spec) - costs.size(option)
     return (f"narrowed from {_label(spec)}: {_mb(saved)} smaller, "
-            f"{_pct(loss, gain)} of its gain lost")
+            f"{_pct(step.loss, step.gain)} of its gain lost{_time(step, tolerance)}")
 
 
-def _merged(absorbed, option, loss, gain) -> str:
+def _merged(absorbed, step: Step, tolerance: Tolerance) -> str:
     return (f"merged {', '.join(_label(s) for s in absorbed)} into it: one index serves both, "
-            f"{_pct(loss, gain)} of their gain lost")
+            f"{_pct(step.loss, step.gain)} of their gain lost{_time(step, tolerance)}")
+
+
+def _time(step: Step, tolerance: Tolerance) -> str:
+    if tolerance.max_lost_ms() is None:
+        return ""
+    return f" ({tolerance.clock.describe(max(step.lost_ms, 0.0))})"
 
 
 def _pct(loss: float, gain: float) -> str:

@@ -71,21 +71,8 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
         evaluator = Evaluator(whatif, items)
         trigram = _unique([c for c in candidates if c.opclass == TRGM]
                           + _trigram_from_findings(analysis.findings, snapshot.catalog))
-        write_cost = _write_cost(snapshot, shapes, settings, plan.notes)
-        btree = [c for c in candidates if c.opclass != TRGM]
-        selection = select(evaluator, btree, _limits(settings), write_cost, extend_attributes(items))
-        refined = refine(evaluator, selection.chosen, btree, snapshot.catalog,
-                         _tolerance(settings, write_cost), write_cost, selection.benefit)
-        clock = Clock.of(snapshot)
-        chosen, slow = enough_time(evaluator, clock, refined.chosen, settings.min_saved_seconds_per_hour)
-        plan.notes += [] if clock.measured and clock.hours else [NOT_TIMED if not clock.measured else NO_WINDOW]
-        plan.recommendations[:0] = _creates(evaluator, chosen, refined, clock, write_cost, snapshot.catalog)
-        reasons = {spec.key(): (spec, reason, benefit) for spec, reason, benefit
-                   in [*selection.rejected.values(), *refined.rejected, *slow]}  # the latest reason
-        keys = {c.key() for c in chosen}
-        plan.rejected += [Rejected(spec, reason, round(benefit, 2))
-                          for key, (spec, reason, benefit) in reasons.items() if key not in keys]
-        plan.cost_before, plan.cost_after = selection.cost_before, evaluator.total(chosen)
+        chosen = _choose(evaluator, [c for c in candidates if c.opclass != TRGM], items, snapshot,
+                         shapes, settings, plan)
         room = None if settings.max_indexes is None else max(settings.max_indexes - len(chosen), 0)
         plan.recommendations += _trigram(trigram[:room], snapshot.catalog, plan)
         plan.rejected += [Rejected(s, f"over budget: the {settings.max_indexes} indexes allowed are taken")
@@ -95,6 +82,28 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
         session.__exit__(None, None, None)
     progress(f"chose {len(chosen)} indexes in {time.monotonic() - started:.1f} s")
     return plan
+
+
+def _choose(ev: Evaluator, candidates: list[IndexSpec], items: list[Item], snapshot: Snapshot,
+            shapes: list[QueryShape], settings: RecommendSettings, plan: Plan) -> list[IndexSpec]:
+    """Select within the budgets, narrow and merge, keep what saves enough measured time; the
+    creates, the workload cost and a reason for every candidate left out go into ``plan``."""
+    write_cost = _write_cost(snapshot, shapes, settings, plan.notes)
+    selection = select(ev, candidates, _limits(settings), write_cost, extend_attributes(items))
+    clock = Clock.of(snapshot)
+    refined = refine(ev, selection.chosen, candidates, snapshot.catalog,
+                     _tolerance(settings, write_cost, clock), write_cost, selection.benefit)
+    chosen, slow = enough_time(ev, clock, refined.chosen, settings.min_saved_seconds_per_hour)
+    if not (clock.measured and clock.hours):
+        plan.notes.append(NO_WINDOW if clock.measured else NOT_TIMED)
+    plan.recommendations[:0] = _creates(ev, chosen, refined, clock, write_cost, snapshot.catalog)
+    reasons = {spec.key(): (spec, reason, benefit) for spec, reason, benefit
+               in [*selection.rejected.values(), *refined.rejected, *slow]}  # the latest reason
+    keys = {c.key() for c in chosen}
+    plan.rejected += [Rejected(spec, reason, round(benefit, 2))
+                      for key, (spec, reason, benefit) in reasons.items() if key not in keys]
+    plan.cost_before, plan.cost_after = selection.cost_before, ev.total(chosen)
+    return chosen
 
 
 def _plannable(whatif: WhatIf, items: list[Item], notes: list[str],
@@ -199,10 +208,10 @@ def _limits(settings: RecommendSettings) -> Limits:
                   settings.max_width)
 
 
-def _tolerance(settings: RecommendSettings, write_cost: WriteCost) -> Tolerance:
+def _tolerance(settings: RecommendSettings, write_cost: WriteCost, clock: Clock) -> Tolerance:
     updated = {t: {c for u in w.updates for c in u.columns} for t, w in write_cost.writes.items()}
     return Tolerance(settings.narrow_tolerance, settings.max_include_width, settings.min_all_visible,
-                     updated)
+                     updated, clock, settings.min_saved_seconds_per_hour)
 
 
 def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings,

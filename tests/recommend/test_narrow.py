@@ -175,3 +175,26 @@ def test_an_index_serving_a_statement_without_measured_time_is_judged_on_cost(pg
     plan = recommend(db, snapshot, Analysis(), RecommendSettings())
     (created,) = _creates(plan, "events")
     assert created.index.columns[0] == "kind"  # the file's statement has no time to fall short of
+
+
+def test_a_narrowing_that_loses_measured_time_worth_an_index_is_refused(db):
+    from advisor.recommend.timing import Clock
+
+    statement = Statement("SELECT id, price FROM items WHERE shop_id = $1 ORDER BY created_at DESC LIMIT 10",
+                          calls=1000)
+    snapshot = _snapshot(db, [statement])
+    items, candidates = workload(snapshot, extract_shapes(snapshot), RecommendSettings())
+    wide = IndexSpec("public.items", ["shop_id", "created_at DESC"], include=["id", "price"])
+
+    def refined(clock):
+        return refine(ev, [wide], candidates, snapshot.catalog, Tolerance(clock=clock), lambda s: 0.0)
+
+    with WhatIf.open(db) as w:
+        ev = Evaluator(w, items)
+        (narrow,) = refined(None).chosen  # planner cost alone: the heap visits are a small share of the gain
+        assert ev.size(narrow) < ev.size(wide) and ev.total([narrow]) > ev.total([wide])
+        busy = refined(Clock({statement.fingerprint: 3_600_000.0}, hours=1.0))  # an hour of it per hour
+        assert busy.chosen == [wide] and busy.narrower[wide.key()]["time_lost_s_per_hour"] >= 1.0
+        quiet = refined(Clock({statement.fingerprint: 2_000.0}, hours=1.0))  # two seconds an hour
+        assert [s.key() for s in quiet.chosen] == [narrow.key()]
+        assert "narrowed from" in quiet.history[narrow.key()][-1] and "per hour" in quiet.history[narrow.key()][-1]
