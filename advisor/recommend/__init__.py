@@ -33,10 +33,11 @@ class RecommendSettings:
     a known capture window. ``write_overhead_factor``: planner cost units charged per index
     entry the workload's writes add to a new index (a row inserted or deleted, a row of a
     non-HOT UPDATE; an index on a column an UPDATE sets ends its HOT path and is charged every
-    index's entry for it). ``narrow_tolerance``: a chosen index is replaced by its narrowest
+    index's entry for it). ``narrow_tolerance``: a chosen index is replaced by a narrower
     variant (fewer INCLUDE columns or trailing keys, or a smaller candidate on its columns), and
-    two indexes led by the same column by one of them, when that loses at most this share of
-    their gain (0.1 = 10%) and less measured time than ``min_saved_seconds_per_hour``. ``max_include_width``: no INCLUDE column wider than this many bytes
+    two indexes led by the same column by one, when that loses at most this share of their gain
+    (0.1 = 10%); all of it together adds at most this share to the workload's remaining planner
+    cost and measured time, so the gains stay within it. ``max_include_width``: no INCLUDE column wider than this many bytes
     (pg_stats ``avg_width``: text bodies, jsonb, bytea). ``min_all_visible``: no INCLUDE on a
     table with less than this share of its pages all-visible (``relallvisible / relpages``):
     its index-only scans would read the heap anyway.

@@ -6,81 +6,37 @@
 The selection optimises the planner's cost: each wider key or INCLUDE column that lowers it a
 little more is taken. A reviewer pays in disk, memory and write latency for each. So, in turn:
 
-1. INCLUDE columns are struck where they cannot pay: a wide column (``avg_width`` over
-   ``max_include_width``: text bodies, jsonb, bytea) is a second copy of the table; a column the
-   workload updates would end HOT updates; and when the table is not mostly all-visible
-   (``relallvisible / relpages`` under ``min_all_visible``) an index-only scan visits the heap
-   anyway.
-2. Each chosen index is replaced by its narrowest variant (fewer INCLUDE columns, fewer
-   trailing keys, or a smaller candidate on the same columns, e.g. a partial index) whose
-   workload cost, write charge included, is within ``narrow_tolerance`` of the gain of the wide
-   one, and which loses less measured time than an index must save
-   (``min_saved_seconds_per_hour``: what is worth an index is worth its width).
-3. Two chosen indexes led by the same column become one, when one of them, their common
-   prefix, or one carrying the other's columns as INCLUDE serves both within the same
-   tolerance. Losses add up: a merge and a later narrowing share one tolerance.
+1. INCLUDE columns that cannot pay are struck (``covering``: wide, updated, or no real
+   index-only scan).
+2. A chosen index is replaced by a narrower variant (fewer INCLUDE columns, fewer trailing keys,
+   or a smaller candidate on its columns, e.g. a partial index) that keeps all but
+   ``narrow_tolerance`` of its gain, write charge included.
+3. Two chosen indexes led by the same column become one - one of them, their common prefix, or
+   one carrying the other's columns as INCLUDE - under the same rule for their joint gain.
 
-Costs are those of the statements each index may serve (``Evaluator.relevant``), with every
-other chosen index present.
+All of it together may add at most ``narrow_tolerance`` to the workload's remaining weighted cost
+(and to its remaining measured time, when measured): what is left after the selection is what
+users wait for, so the gains stay within that share of the selection's. The moves that free the
+most bytes per unit of cost go first. Losses add up per index too: a merge and a later narrowing
+share one tolerance. Costs are those of the statements the indexes may serve
+(``Evaluator.relevant``), every other chosen index present.
 """
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from advisor.ddl import index_name
-from advisor.model import Catalog, IndexSpec, Table
+from advisor.model import Catalog, IndexSpec
+from advisor.recommend.covering import IncludeRules, admissible, struck
 from advisor.recommend.select import Evaluator
-from advisor.recommend.timing import Clock
+from advisor.recommend.timing import Clock, seconds
 from advisor.recommend.writes import referenced_columns
 
 ROUNDS = 3  # narrow and merge again while either changes something (a merge can free a narrowing)
-WIDE_TYPES = ("text", "bytea", "json", "jsonb", "xml", "tsvector")  # wide when no statistics say
-
-
-@dataclass
-class Refined:
-    """The chosen indexes once refined, and what refining did to each (for the report)."""
-
-    chosen: list[IndexSpec]
-    history: dict[tuple, list[str]] = field(default_factory=dict)  # chosen key -> what happened
-    merged: dict[tuple, list[str]] = field(default_factory=dict)  # chosen key -> absorbed index names
-    narrower: dict[tuple, dict] = field(default_factory=dict)  # chosen key -> best narrower not taken
-    rejected: list[tuple[IndexSpec, str, float]] = field(default_factory=list)
-    benefit: dict[tuple, float] = field(default_factory=dict)  # chosen key -> the selection's, less losses
-    spent: dict[tuple, float] = field(default_factory=dict)  # chosen key -> gain given up so far
-    spent_ms: dict[tuple, float] = field(default_factory=dict)  # chosen key -> measured time given up
-
-    def allows(self, old: list[IndexSpec], step: Step, tolerance: Tolerance) -> bool:
-        """Whether ``step`` keeps what the indexes ``old`` came from within the tolerance of their
-        gain, and loses less measured time than an index must save (``min_saved_seconds_per_hour``
-        over the capture), counting what earlier steps gave up (a merge, then a narrowing)."""
-        spent = sum(self.spent.get(s.key(), 0.0) for s in old)
-        spent_ms = sum(self.spent_ms.get(s.key(), 0.0) for s in old)
-        limit_ms = tolerance.max_lost_ms()
-        return step.gain > 0 and spent + max(step.loss, 0.0) <= tolerance.narrow * (step.gain + spent) \
-            and (limit_ms is None or spent_ms + max(step.lost_ms, 0.0) < limit_ms)
-
-    def replace(self, old: list[IndexSpec], new: IndexSpec, note: str, step: Step | None = None) -> None:
-        loss, lost_ms = (max(step.loss, 0.0), max(step.lost_ms, 0.0)) if step else (0.0, 0.0)
-        benefit = sum(self.benefit.pop(spec.key(), 0.0) for spec in old) - loss
-        spent = sum(self.spent.pop(spec.key(), 0.0) for spec in old) + loss
-        spent_ms = sum(self.spent_ms.pop(spec.key(), 0.0) for spec in old) + lost_ms
-        history = [line for spec in old for line in self.history.pop(spec.key(), [])]
-        merged = [name for spec in old for name in self.merged.pop(spec.key(), [])]
-        at = min(self.chosen.index(s) for s in old)
-        self.chosen = [c for c in self.chosen if c not in old]
-        if new.key() in {c.key() for c in self.chosen}:  # a variant that is already chosen
-            new = next(c for c in self.chosen if c.key() == new.key())
-        else:
-            self.chosen.insert(min(at, len(self.chosen)), new)
-        self.history[new.key()] = self.history.get(new.key(), []) + history + [note]
-        self.merged[new.key()] = self.merged.get(new.key(), []) + merged
-        self.benefit[new.key()] = self.benefit.get(new.key(), 0.0) + benefit
-        self.spent[new.key()] = self.spent.get(new.key(), 0.0) + spent
-        self.spent_ms[new.key()] = self.spent_ms.get(new.key(), 0.0) + spent_ms
 
 
 @dataclass
@@ -94,21 +50,70 @@ class Step:
 
 
 @dataclass
+class Budget:
+    """What all refinements together may still add: weighted cost, and measured ms (None: no
+    time measured)."""
+
+    cost: float
+    ms: float | None = None
+
+    def fits(self, step: Step) -> bool:
+        return step.loss <= self.cost and (self.ms is None or step.lost_ms <= self.ms)
+
+    def spend(self, step: Step) -> None:
+        self.cost -= max(step.loss, 0.0)
+        if self.ms is not None:
+            self.ms -= max(step.lost_ms, 0.0)
+
+
+@dataclass
 class Tolerance:
     """What refinement may give up (from RecommendSettings), and what it must avoid."""
 
-    narrow: float = 0.1  # share of an index's gain a narrower variant may lose
-    max_include_width: int = 16  # bytes (pg_stats avg_width) an INCLUDE column may take
-    min_all_visible: float = 0.5  # relallvisible / relpages under which INCLUDE is struck
-    updated: dict[str, set[str]] = field(default_factory=dict)  # table -> columns UPDATEs set
-    clock: Clock | None = None  # measured statement times, to price a narrowing in time too
-    min_saved_seconds_per_hour: float = 1.0  # the time a narrowing may not lose
+    narrow: float = 0.1  # share of an index's gain, and of the workload's remaining cost
+    include: IncludeRules = field(default_factory=IncludeRules)
+    clock: Clock | None = None  # measured statement times: the remaining time is bounded too
 
-    def max_lost_ms(self) -> float | None:
-        """Measured ms over the capture a refinement may give up; None when nothing is measured."""
-        if self.clock is None or not self.clock.measured or not self.clock.hours:
-            return None
-        return self.min_saved_seconds_per_hour * 1000.0 * self.clock.hours
+
+@dataclass
+class Refined:
+    """The chosen indexes once refined, and what refining did to each (for the report)."""
+
+    chosen: list[IndexSpec]
+    history: dict[tuple, list[str]] = field(default_factory=dict)  # chosen key -> what happened
+    merged: dict[tuple, list[str]] = field(default_factory=dict)  # chosen key -> absorbed index names
+    narrower: dict[tuple, dict] = field(default_factory=dict)  # chosen key -> the narrowest not taken
+    rejected: list[tuple[IndexSpec, str, float]] = field(default_factory=list)
+    benefit: dict[tuple, float] = field(default_factory=dict)  # chosen key -> the selection's, less losses
+    spent: dict[tuple, float] = field(default_factory=dict)  # chosen key -> gain given up so far
+    chains: dict[tuple, tuple[IndexSpec, Step]] = field(default_factory=dict)  # narrowed from, in all
+
+    def allows(self, old: list[IndexSpec], step: Step, share: float) -> bool:
+        """Whether ``step`` keeps what the indexes ``old`` came from within ``share`` of their
+        gain, counting what earlier steps gave up (a merge, then a narrowing)."""
+        spent = sum(self.spent.get(s.key(), 0.0) for s in old)
+        return step.gain > 0 and spent + max(step.loss, 0.0) <= share * (step.gain + spent)
+
+    def has(self, spec: IndexSpec) -> bool:
+        return any(c.key() == spec.key() for c in self.chosen)
+
+    def replace(self, old: list[IndexSpec], new: IndexSpec, note: str, step: Step | None = None) -> IndexSpec:
+        loss = max(step.loss, 0.0) if step else 0.0
+        benefit = sum(self.benefit.pop(spec.key(), 0.0) for spec in old) - loss
+        spent = sum(self.spent.pop(spec.key(), 0.0) for spec in old) + loss
+        history = [line for spec in old for line in self.history.pop(spec.key(), [])]
+        merged = [name for spec in old for name in self.merged.pop(spec.key(), [])]
+        at = min(self.chosen.index(s) for s in old)
+        self.chosen = [c for c in self.chosen if c not in old]
+        if self.has(new):  # a variant that is already chosen
+            new = next(c for c in self.chosen if c.key() == new.key())
+        else:
+            self.chosen.insert(min(at, len(self.chosen)), new)
+        self.history[new.key()] = self.history.get(new.key(), []) + history + [note]
+        self.merged[new.key()] = self.merged.get(new.key(), []) + merged
+        self.benefit[new.key()] = self.benefit.get(new.key(), 0.0) + benefit
+        self.spent[new.key()] = self.spent.get(new.key(), 0.0) + spent
+        return new
 
 
 def refine(ev: Evaluator, chosen: list[IndexSpec], candidates: list[IndexSpec], catalog: Catalog,
@@ -119,16 +124,17 @@ def refine(ev: Evaluator, chosen: list[IndexSpec], candidates: list[IndexSpec], 
     refined = Refined(list(chosen), benefit=dict(benefit or {}))
     costs = _Costs(ev, write_cost, tolerance.clock)
     for spec in list(refined.chosen):
-        allowed = admissible(spec, catalog, tolerance)
+        allowed = admissible(spec, catalog, tolerance.include)
         if allowed.key() != spec.key():
-            refined.replace([spec], allowed, _struck(spec, allowed, catalog, tolerance))
+            refined.replace([spec], allowed, struck(spec, allowed, catalog, tolerance.include))
+    budget = costs.budget(refined.chosen, tolerance.narrow)
     for _ in range(ROUNDS):
-        changed = _narrow(refined, costs, candidates, catalog, tolerance)
-        changed = _merge(refined, costs, catalog, tolerance) or changed
+        changed = _narrow(refined, costs, candidates, catalog, tolerance, budget)
+        changed = _merge(refined, costs, catalog, tolerance, budget) or changed
         if not changed:
             break
     for spec in refined.chosen:
-        refined.narrower[spec.key()] = _next_narrower(spec, refined.chosen, costs, catalog, tolerance)
+        refined.narrower[spec.key()] = _narrowest(spec, refined.chosen, costs, catalog, tolerance)
     refined.narrower = {k: v for k, v in refined.narrower.items() if v}
     return refined
 
@@ -149,55 +155,6 @@ def variants(spec: IndexSpec) -> list[IndexSpec]:
     return list(found.values())
 
 
-def admissible(spec: IndexSpec, catalog: Catalog, tolerance: Tolerance) -> IndexSpec:
-    """``spec`` without the INCLUDE columns that cannot pay: wide ones, ones the workload updates
-    (an INCLUDE saves heap visits; on an updated column it ends HOT updates and each update
-    clears the page's all-visible bit), all of them where index-only scans read the heap."""
-    table = catalog.table(spec.table)
-    if not spec.include or table is None:
-        return spec
-    updated = tolerance.updated.get(spec.table, set())
-    include = [c for c in spec.include if not wide(table, c, tolerance) and c not in updated]
-    if not _mostly_visible(table, tolerance):
-        include = []
-    return IndexSpec(spec.table, spec.columns, spec.method, include, spec.where, spec.opclass, spec.unique)
-
-
-def wide(table: Table, column: str, tolerance: Tolerance) -> bool:
-    """Wider than ``max_include_width`` by pg_stats, or of a type that usually is when unknown."""
-    col = table.column(column)
-    if col is None:
-        return False
-    if col.stats is not None and col.stats.avg_width is not None:
-        return col.stats.avg_width > tolerance.max_include_width
-    base = col.type.split("(")[0].strip().lower()
-    return base in WIDE_TYPES or col.type.endswith("[]") or base == "character varying" and "(" not in col.type
-
-
-def _mostly_visible(table: Table, tolerance: Tolerance) -> bool:
-    if table.relallvisible is None or table.relpages <= 0:
-        return True  # not captured: the planner's costs (which read it) decide alone
-    return table.relallvisible / table.relpages >= tolerance.min_all_visible
-
-
-def _struck(spec: IndexSpec, allowed: IndexSpec, catalog: Catalog, tolerance: Tolerance) -> str:
-    table = catalog.table(spec.table)
-    gone = [c for c in spec.include if c not in allowed.include]
-    if table is not None and not _mostly_visible(table, tolerance):
-        share = 100.0 * (table.relallvisible or 0) / max(table.relpages, 1)
-        return (f"INCLUDE ({', '.join(gone)}) struck: only {share:.0f}% of the table is all-visible "
-                f"(< {100 * tolerance.min_all_visible:.0f}%), so an index-only scan still reads the heap")
-    why = []
-    wide_ones = [c for c in gone if table is not None and wide(table, c, tolerance)]
-    if wide_ones:
-        why.append(f"{', '.join(wide_ones)} wider than {tolerance.max_include_width} bytes a row "
-                   f"(pg_stats avg_width), a second copy of the table")
-    updated = [c for c in gone if c not in wide_ones]
-    if updated:
-        why.append(f"{', '.join(updated)} set by the workload's UPDATEs, which would stop being HOT")
-    return f"INCLUDE ({', '.join(gone)}) struck: " + "; ".join(why)
-
-
 # -- costing ------------------------------------------------------------------------------------
 
 
@@ -213,72 +170,121 @@ class _Costs:
         """(weighted cost + write charges, measured ms) of ``specs``' statements under ``config``."""
         items = {i.key: i for s in specs for i in self.ev.relevant(s)}.values()
         config = list({c.key(): c for c in config}.values())
+        reads, ms = self._reads(items, config)
+        return reads + sum(self.write_cost(c) for c in config if c.table == specs[0].table), ms
+
+    def compare(self, old: list[IndexSpec], new: IndexSpec, config: list[IndexSpec]) -> Step:
+        """Replacing ``old`` by ``new`` in ``config``."""
+        rest = [c for c in config if c not in old]
+        (base, base_ms), (without, _) = self.net(old + [new], config), self.net(old + [new], rest)
+        after, after_ms = self.net(old + [new], rest + [new])
+        return Step(after - base, without - base, after_ms - base_ms)
+
+    def budget(self, config: list[IndexSpec], share: float) -> Budget:
+        """``share`` of the whole workload's remaining cost (and measured time) under ``config``."""
+        reads, ms = self._reads(self.ev.items, config)
+        return Budget(share * reads, share * ms if self.times else None)
+
+    def size(self, spec: IndexSpec) -> int:
+        return self.ev.size(spec)
+
+    def _reads(self, items, config: list[IndexSpec]) -> tuple[float, float]:
         reads = ms = 0.0
         for item in items:
             cost = self.ev.item_cost(item, config)
             reads += item.weight * cost
             if self.times.get(item.key):
                 ms += self.times[item.key] * cost / max(self.ev.item_cost(item, []), 1e-9)
-        return reads + sum(self.write_cost(c) for c in config if c.table == specs[0].table), ms
-
-    def compare(self, old: list[IndexSpec], new: IndexSpec | None, config: list[IndexSpec]) -> Step:
-        """Replacing ``old`` by ``new`` (None: by nothing) in ``config``."""
-        rest = [c for c in config if c not in old]
-        specs = old + ([new] if new is not None else [])
-        (base, base_ms), (without, _) = self.net(specs, config), self.net(specs, rest)
-        after, after_ms = self.net(specs, rest + [new]) if new is not None else self.net(specs, rest)
-        return Step(after - base, without - base, after_ms - base_ms)
-
-    def size(self, spec: IndexSpec) -> int:
-        return self.ev.size(spec)
+        return reads, ms
 
 
-def _narrow(refined: Refined, costs: _Costs, candidates, catalog, tolerance) -> bool:
-    changed = False
-    for spec in sorted(refined.chosen, key=lambda s: -costs.size(s)):
-        if spec not in refined.chosen:
+# -- narrowing ----------------------------------------------------------------------------------
+
+
+def _narrow(refined: Refined, costs: _Costs, candidates, catalog, tolerance: Tolerance,
+            budget: Budget) -> bool:
+    """Lazy greedy over (index, narrower variant) moves, most bytes freed per cost unit lost
+    first; a move is re-priced against the indexes as they are before it is taken."""
+    counter, heap, changed = itertools.count(), [], False
+
+    def push(spec: IndexSpec) -> None:
+        for option in _narrower(spec, candidates, catalog, tolerance):
+            if costs.size(option) < costs.size(spec):
+                heapq.heappush(heap, (-float("inf"), next(counter), spec, option))
+
+    for spec in refined.chosen:
+        push(spec)
+    while heap:
+        _, _, spec, option = heapq.heappop(heap)
+        if not refined.has(spec):
             continue
-        size = costs.size(spec)
-        options = sorted((v for v in _narrower(spec, candidates, catalog, tolerance)
-                          if costs.size(v) < size), key=costs.size)
-        for option in options:
-            step = costs.compare([spec], option, refined.chosen)
-            if refined.allows([spec], step, tolerance):
-                refined.replace([spec], option, _narrowed(spec, option, step, costs, tolerance), step)
-                changed = True
-                break
+        step = costs.compare([spec], option, refined.chosen)
+        if not (refined.allows([spec], step, tolerance.narrow) and budget.fits(step)):
+            continue
+        score = (costs.size(spec) - costs.size(option)) / max(step.loss, 1e-9)
+        if heap and score < -heap[0][0]:
+            heapq.heappush(heap, (-score, next(counter), spec, option))
+            continue
+        budget.spend(step)
+        origin, total = refined.chains.pop(spec.key(), (spec, Step(0.0, step.gain)))
+        if origin is not spec:  # one line for narrowing in several steps
+            refined.history[spec.key()].pop()
+        total = Step(total.loss + max(step.loss, 0.0), total.gain, total.lost_ms + max(step.lost_ms, 0.0))
+        kept = refined.replace([spec], option, _narrowed(origin, option, total, costs, tolerance), step)
+        refined.chains[kept.key()] = (origin, total)
+        push(kept)
+        changed = True
     return changed
 
 
-def _narrower(spec: IndexSpec, candidates, catalog, tolerance) -> list[IndexSpec]:
+def _narrower(spec: IndexSpec, candidates, catalog, tolerance: Tolerance) -> list[IndexSpec]:
     """Derived variants, and the candidates on the same table that read only ``spec``'s columns."""
     columns, lead = referenced_columns(spec), spec.columns[0].removesuffix(" DESC")
     same = [c for c in candidates if c.table == spec.table and c.method == spec.method
             and referenced_columns(c) <= columns
             and (c.columns[0].removesuffix(" DESC") == lead or lead in referenced_columns(
                 IndexSpec(c.table, [], where=c.where)))]  # same lead, or a partial index on it
-    return [admissible(v, catalog, tolerance) for v in variants(spec) + same]
+    found = {v.key(): v for v in (admissible(v, catalog, tolerance.include) for v in variants(spec) + same)}
+    return [v for k, v in found.items() if k != spec.key()]
 
 
-def _merge(refined: Refined, costs: _Costs, catalog, tolerance) -> bool:
+def _narrowest(spec: IndexSpec, chosen, costs: _Costs, catalog, tolerance: Tolerance) -> dict | None:
+    """What the narrowest variant (the leading key alone) would lose: bytes saved against gain
+    lost; None when the index is as narrow as it goes."""
+    size = costs.size(spec)
+    options = sorted((v for v in _narrower(spec, [], catalog, tolerance) if costs.size(v) < size),
+                     key=costs.size)
+    if not options:
+        return None
+    step = costs.compare([spec], options[0], chosen)
+    clock = tolerance.clock
+    lost = clock.per_hour(step.lost_ms) if clock is not None and clock.measured else None
+    return {"index": _label(options[0]), "bytes_saved": size - costs.size(options[0]),
+            "cost_increase": round(step.loss, 2),
+            "share_of_gain_lost": round(step.loss / step.gain, 4) if step.gain > 0 else None,
+            "time_lost_s_per_hour": None if lost is None else round(lost, 3)}
+
+
+# -- merging ------------------------------------------------------------------------------------
+
+
+def _merge(refined: Refined, costs: _Costs, catalog, tolerance: Tolerance, budget: Budget) -> bool:
     for a, b in itertools.combinations(list(refined.chosen), 2):
         if not _overlap(a, b):
             continue
         options = [a, b, _common_prefix(a, b), _union(a, b), _union(b, a)]
-        options = [admissible(o, catalog, tolerance) for o in options if o is not None]
-        options = sorted({o.key(): o for o in options}.values(), key=costs.size)
-        for option in options:
+        options = [admissible(o, catalog, tolerance.include) for o in options if o is not None]
+        for option in sorted({o.key(): o for o in options}.values(), key=costs.size):
             if costs.size(option) >= costs.size(a) + costs.size(b):
                 break
             step = costs.compare([a, b], option, refined.chosen)
-            if refined.allows([a, b], step, tolerance):
+            if refined.allows([a, b], step, tolerance.narrow) and budget.fits(step):
+                budget.spend(step)
                 absorbed = [s for s in (a, b) if s.key() != option.key()]
-                refined.replace([a, b], option, _merged(absorbed, step, tolerance), step)
-                refined.merged[option.key()] = refined.merged.get(option.key(), []) + [
-                    index_name(s) for s in absorbed]
-                for s in absorbed:
-                    refined.rejected.append((s, f"merged into {index_name(option)}: it serves the "
-                                                f"same statements", 0.0))
+                kept = refined.replace([a, b], option, _merged(absorbed, step, tolerance), step)
+                refined.merged[kept.key()] = refined.merged.get(kept.key(), []) + [index_name(s) for s in absorbed]
+                refined.rejected += [(s, f"merged into {index_name(kept)}: it serves the same statements", 0.0)
+                                     for s in absorbed]
                 return True
     return False
 
@@ -301,21 +307,7 @@ def _union(a: IndexSpec, b: IndexSpec) -> IndexSpec:
     return IndexSpec(a.table, a.columns, include=a.include + list(dict.fromkeys(extra)), where=a.where)
 
 
-def _next_narrower(spec: IndexSpec, chosen, costs: _Costs, catalog, tolerance) -> dict | None:
-    """What the narrowest variant (the leading key alone) would lose: bytes saved against gain
-    lost; None when the index is as narrow as it goes."""
-    size = costs.size(spec)
-    options = sorted((v for v in _narrower(spec, [], catalog, tolerance) if costs.size(v) < size),
-                     key=costs.size)
-    if not options:
-        return None
-    option = options[0]
-    step = costs.compare([spec], option, chosen)
-    lost = tolerance.clock.per_hour(step.lost_ms) if tolerance.clock and tolerance.clock.measured else None
-    return {"index": _label(option), "bytes_saved": size - costs.size(option),
-            "cost_increase": round(step.loss, 2),
-            "share_of_gain_lost": round(step.loss / step.gain, 4) if step.gain > 0 else None,
-            "time_lost_s_per_hour": None if lost is None else round(lost, 3)}
+# -- words --------------------------------------------------------------------------------------
 
 
 def _narrowed(spec, option, step: Step, costs: _Costs, tolerance: Tolerance) -> str:
@@ -330,9 +322,10 @@ def _merged(absorbed, step: Step, tolerance: Tolerance) -> str:
 
 
 def _time(step: Step, tolerance: Tolerance) -> str:
-    if tolerance.max_lost_ms() is None:
+    clock = tolerance.clock
+    if clock is None or not clock.measured or not clock.hours:
         return ""
-    return f" ({tolerance.clock.describe(max(step.lost_ms, 0.0))})"
+    return f", ~{seconds(clock.per_hour(max(step.lost_ms, 0.0)))} of measured time per hour"
 
 
 def _pct(loss: float, gain: float) -> str:

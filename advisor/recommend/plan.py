@@ -25,6 +25,7 @@ from advisor.model import (
 )
 from advisor.recommend import RecommendSettings
 from advisor.recommend.candidates import TRGM, attributes, generate, partial_reason
+from advisor.recommend.covering import IncludeRules
 from advisor.recommend.narrow import Refined, Tolerance, refine
 from advisor.recommend.samples import bind, typical_parameters
 from advisor.recommend.select import Evaluator, Item, Limits, select
@@ -210,8 +211,8 @@ def _limits(settings: RecommendSettings) -> Limits:
 
 def _tolerance(settings: RecommendSettings, write_cost: WriteCost, clock: Clock) -> Tolerance:
     updated = {t: {c for u in w.updates for c in u.columns} for t, w in write_cost.writes.items()}
-    return Tolerance(settings.narrow_tolerance, settings.max_include_width, settings.min_all_visible,
-                     updated, clock, settings.min_saved_seconds_per_hour)
+    rules = IncludeRules(settings.max_include_width, settings.min_all_visible, updated)
+    return Tolerance(settings.narrow_tolerance, rules, clock)
 
 
 def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings,

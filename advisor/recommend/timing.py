@@ -63,8 +63,8 @@ class Clock:
     def describe(self, ms: float) -> str:
         rate = self.per_hour(ms)
         if rate is None:
-            return f"~{_seconds(ms / 1000.0)} of measured statement time over the capture"
-        return f"~{_seconds(rate)} of measured statement time per hour of workload"
+            return f"~{seconds(ms / 1000.0)} of measured statement time over the capture"
+        return f"~{seconds(rate)} of measured statement time per hour of workload"
 
 
 def window_hours(snapshot: Snapshot) -> float | None:
@@ -100,15 +100,15 @@ def enough_time(ev: Evaluator, clock: Clock, chosen: list[IndexSpec], minimum: f
         kept = rest
         cut = f"{100.0 * gain / base:.0f}%" if base > 0 else "nothing"
         rejected.append((worst, f"too little time saved: {clock.describe(saved[worst.key()])} < "
-                                f"{_seconds(minimum)} (min_saved_seconds_per_hour), though it cuts "
+                                f"{seconds(minimum)} (min_saved_seconds_per_hour), though it cuts "
                                 f"the planner cost of its statements by {cut}", gain))
     return kept, rejected
 
 
-def _seconds(value: float) -> str:
+def seconds(value: float) -> str:
     if value >= 60:
         return f"{value / 60.0:,.1f} min"
     return f"{value:,.2f} s" if value < 10 else f"{value:,.1f} s"
 
 
-__all__ = ["Clock", "enough_time", "window_hours"]
+__all__ = ["Clock", "enough_time", "seconds", "window_hours"]

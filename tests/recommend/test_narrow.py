@@ -46,10 +46,24 @@ def db(pg):
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(SCHEMA)
         conn.execute("ANALYZE")
-    with psycopg.connect(dsn, autocommit=True) as conn:  # in the loading session it leaves pages not all-visible
-        conn.execute("VACUUM")  # all-visible: index-only scans are real
+    _all_visible(dsn)
     yield dsn
     pg.drop_database(name)
+
+
+def _all_visible(dsn: str, tries: int = 20) -> None:
+    """VACUUM until every page is all-visible, so index-only scans are real (a VACUUM racing
+    another session's snapshot, or in the loading session, can leave pages unmarked)."""
+    import time
+
+    for _ in range(tries):
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("VACUUM")
+            if conn.execute("SELECT bool_and(relallvisible = relpages) FROM pg_class WHERE relname "
+                            "IN ('posts', 'accounts', 'items', 'events')").fetchone()[0]:
+                return
+        time.sleep(0.5)
+    raise AssertionError("VACUUM left pages not all-visible")
 
 
 def _snapshot(dsn, statements) -> Snapshot:
@@ -177,12 +191,13 @@ def test_an_index_serving_a_statement_without_measured_time_is_judged_on_cost(pg
     assert created.index.columns[0] == "kind"  # the file's statement has no time to fall short of
 
 
-def test_a_narrowing_that_loses_measured_time_worth_an_index_is_refused(db):
+def test_narrowing_keeps_the_workloads_remaining_cost_and_time_within_the_tolerance(db):
     from advisor.recommend.timing import Clock
 
-    statement = Statement("SELECT id, price FROM items WHERE shop_id = $1 ORDER BY created_at DESC LIMIT 10",
-                          calls=1000)
-    snapshot = _snapshot(db, [statement])
+    lines = Statement("SELECT id, price FROM items WHERE shop_id = $1 ORDER BY created_at DESC LIMIT 10",
+                      calls=1000)
+    scan = Statement(COUNT, calls=500)  # no index serves it: most of what is left to wait for
+    snapshot = _snapshot(db, [lines, scan])
     items, candidates = workload(snapshot, extract_shapes(snapshot), RecommendSettings())
     wide = IndexSpec("public.items", ["shop_id", "created_at DESC"], include=["id", "price"])
 
@@ -191,10 +206,12 @@ def test_a_narrowing_that_loses_measured_time_worth_an_index_is_refused(db):
 
     with WhatIf.open(db) as w:
         ev = Evaluator(w, items)
-        (narrow,) = refined(None).chosen  # planner cost alone: the heap visits are a small share of the gain
-        assert ev.size(narrow) < ev.size(wide) and ev.total([narrow]) > ev.total([wide])
-        busy = refined(Clock({statement.fingerprint: 3_600_000.0}, hours=1.0))  # an hour of it per hour
-        assert busy.chosen == [wide] and busy.narrower[wide.key()]["time_lost_s_per_hour"] >= 1.0
-        quiet = refined(Clock({statement.fingerprint: 2_000.0}, hours=1.0))  # two seconds an hour
+        (narrow,) = refined(None).chosen  # by planner cost the heap visits are a small share of what is left
+        assert ev.size(narrow) < ev.size(wide)
+        assert ev.total([wide]) < ev.total([narrow]) <= 1.1 * ev.total([wide])
+        # measured, the same heap visits are most of the time left: the lines are what users wait for
+        busy = refined(Clock({lines.fingerprint: 600_000.0, scan.fingerprint: 1_000.0}, hours=1.0))
+        assert busy.chosen == [wide] and busy.narrower[wide.key()]["time_lost_s_per_hour"] > 0
+        quiet = refined(Clock({lines.fingerprint: 1_000.0, scan.fingerprint: 600_000.0}, hours=1.0))
         assert [s.key() for s in quiet.chosen] == [narrow.key()]
         assert "narrowed from" in quiet.history[narrow.key()][-1] and "per hour" in quiet.history[narrow.key()][-1]

@@ -32,7 +32,7 @@ def shopease_plan(pg, shopease_template):
         analysis = analyze(snapshot)
         # TEST_SCALE has 1/20 of the rows: a seq scan takes ~1/20 of the time it takes at scale 1
         plan = recommend(dsn, snapshot, analysis, RecommendSettings(min_table_rows=200,
-                                                                    min_saved_seconds_per_hour=0.05))
+                                                                    min_saved_seconds_per_hour=0.1))
         yield snapshot, plan, dsn
     finally:
         pg.drop_database(name)
