@@ -75,7 +75,8 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
         chosen = _choose(evaluator, [c for c in candidates if c.opclass != TRGM], items, snapshot,
                          shapes, settings, plan)
         room = None if settings.max_indexes is None else max(settings.max_indexes - len(chosen), 0)
-        plan.recommendations += _trigram(trigram[:room], snapshot.catalog, plan)
+        served = _trigram_served(snapshot, shapes, analysis.findings)
+        plan.recommendations += _trigram(trigram[:room], snapshot.catalog, plan, served)
         plan.rejected += [Rejected(s, f"over budget: the {settings.max_indexes} indexes allowed are taken")
                           for s in trigram[len(trigram) if room is None else room:]]
         plan.explain_calls = whatif.explain_calls
@@ -295,9 +296,10 @@ def _caveats(spec: IndexSpec, catalog: Catalog) -> list[str]:
     return [n for n in notes if n]
 
 
-def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan) -> list[Recommendation]:
+def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan,
+             served: Callable[[IndexSpec], list[StatementGain]]) -> list[Recommendation]:
     """Trigram GIN indexes for leading-wildcard LIKE: HypoPG cannot cost GIN, so they are advised
-    from the shape alone, with the extension they need."""
+    from the shape alone, with the extension they need and the statements they serve."""
     result = []
     installed = "pg_trgm" in catalog.extensions
     for spec in specs:
@@ -308,6 +310,7 @@ def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan) -> list[Recom
             ddl = "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n" + ddl
         result.append(Recommendation(
             action="create", table=spec.table, name=name, ddl=ddl, index=spec,
+            statements=served(spec),
             reason="leading-wildcard LIKE/ILIKE: a B-tree cannot serve it, a trigram GIN can "
                    "(not costed: HypoPG cannot simulate GIN indexes)",
             requires_extension=needs))
@@ -317,6 +320,30 @@ def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan) -> list[Recom
                           + ("available here: CREATE EXTENSION pg_trgm" if available
                              else "not available on this server (install postgresql-contrib)"))
     return result
+
+
+def _trigram_served(snapshot: Snapshot, shapes: list[QueryShape], findings: list[Finding]):
+    """spec -> the statements a trigram index on its column serves: a leading-wildcard pattern in
+    the SQL, or a pattern parameter the traces show starting with one (the rule's finding). Their
+    cost is the one before: nothing prices the GIN index."""
+    by_fp = {s.fingerprint: s for s in snapshot.statements}
+    traced = {(f.table, (f.evidence or {}).get("column")): set(f.statements) for f in findings
+              if f.rule == "leading-wildcard-like"}
+
+    def served(spec: IndexSpec) -> list[StatementGain]:
+        column, found = spec.columns[0], []
+        for shape in shapes:
+            statement = by_fp.get(shape.fingerprint)
+            if statement is None or not any(
+                    a.table == spec.table and p.column == column and p.op in ("like", "ilike", "~")
+                    and (p.leading_wildcard or shape.fingerprint in traced.get((spec.table, column), ()))
+                    for a in shape.tables for p in a.predicates):
+                continue
+            cost = float((statement.plan or {}).get("Total Cost") or 0.0)
+            found.append(StatementGain(statement.fingerprint, statement.workload_weight, cost, cost))
+        return found
+
+    return served
 
 
 def _trigram_from_findings(findings: list[Finding], catalog: Catalog) -> list[IndexSpec]:
