@@ -95,7 +95,8 @@ def _choose(ev: Evaluator, candidates: list[IndexSpec], items: list[Item], snaps
     clock = Clock.of(snapshot)
     refined = refine(ev, selection.chosen, candidates, snapshot.catalog,
                      _tolerance(settings, write_cost, clock), write_cost, selection.benefit)
-    chosen, slow = enough_time(ev, clock, refined.chosen, settings.min_saved_seconds_per_hour)
+    unsized = frozenset(t.qualname for t in snapshot.catalog.tables if not t.analyzed)
+    chosen, slow = enough_time(ev, clock, refined.chosen, settings.min_saved_seconds_per_hour, unsized)
     if not (clock.measured and clock.hours):
         plan.notes.append(NO_WINDOW if clock.measured else NOT_TIMED)
     plan.recommendations[:0] = _creates(ev, chosen, refined, clock, write_cost, snapshot.catalog)

@@ -80,15 +80,17 @@ def window_hours(snapshot: Snapshot) -> float | None:
     return hours if hours > 0 else None
 
 
-def enough_time(ev: Evaluator, clock: Clock, chosen: list[IndexSpec], minimum: float):
+def enough_time(ev: Evaluator, clock: Clock, chosen: list[IndexSpec], minimum: float,
+                unsized: frozenset[str] = frozenset()):
     """(kept, rejected): while some chosen index saves under ``minimum`` seconds per hour (given
     the others), leave out the one saving least. Unknown window or no measured time: all kept;
-    so is an index that speeds up a statement without a measured time."""
+    so is an index that speeds up a statement without a measured time, and one on a table in
+    ``unsized`` (never analysed: what it holds, and will hold, is the planner's guess)."""
     kept, rejected = list(chosen), []
     if not clock.measured or clock.hours is None or minimum <= 0:
         return kept, rejected
     while kept:
-        judged = [c for c in kept if clock.judges(ev, c, kept)]
+        judged = [c for c in kept if c.table not in unsized and clock.judges(ev, c, kept)]
         if not judged:
             break
         saved = {c.key(): clock.saved_ms(ev, c, kept) for c in judged}
