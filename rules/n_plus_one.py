@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from advisor.analyze.lookups import describe, lookup_keys
+from advisor.analyze.lookups import aggregate, describe, lookup_keys
 from advisor.analyze.loop_facts import LoopFacts, Step
 from advisor.analyze.loops import gather
 from advisor.analyze.relationships import Guess, class_name, guess, imports, loader
@@ -129,8 +129,11 @@ def _batch_help(ctx, head: Step) -> str:
 
 
 def _guess(ctx, facts: LoopFacts) -> Guess | None:
+    """The relationship the FKs suggest, for a statement loading rows (not counting them)."""
     from advisor.analyze.shapes import extract_shape
 
+    if aggregate(facts.head.query):
+        return None
     parent = extract_shape(facts.parent.query, ctx.catalog) if facts.parent else None
     return guess(extract_shape(facts.head.query, ctx.catalog), parent, ctx.catalog)
 

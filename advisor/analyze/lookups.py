@@ -32,7 +32,7 @@ def describe(sql: str, catalog: Catalog) -> str:
         return text if len(text) <= 80 else text[:79] + "…"
     what = " join ".join(dict.fromkeys(table_name(a.table) for a in shape.tables))
     keys = lookup_keys(shape)
-    prefix = _VERBS.get(shape.kind) or _aggregate(sql)
+    prefix = _VERBS.get(shape.kind) or aggregate(sql)
     return f"{prefix}{what}" + (f" by {', '.join(keys)}" if keys else "")
 
 
@@ -53,7 +53,7 @@ def table_name(qualname: str) -> str:
     return qualname.removeprefix("public.")
 
 
-def _aggregate(sql: str) -> str:
+def aggregate(sql: str) -> str:
     """``count of `` when the statement returns only an aggregate (``SELECT count(*) ...``)."""
     try:
         tree = parse(sql)
