@@ -159,13 +159,23 @@ def _n_plus_one_view(f: Finding, snapshot: Snapshot) -> dict[str, Any]:
     roles = {repeated: "repeated statement", parent: "runs after"}
     order = [fp for fp in (repeated, parent) if fp] + [fp for fp in f.statements if fp not in (repeated, parent)]
     queries = [(roles.get(fp, "statement"), fp, _query_text(fp, snapshot, ev)) for fp in order]
+    fix = ev.get("fix") if isinstance(ev.get("fix"), dict) else {}
     return {"f": f, "call_sites": list(dict.fromkeys(sites))[:20],
             "endpoints": endpoints.most_common(10) or ([(endpoint, ev.get("requests") or 0)] if endpoint else []),
             "per_request": ev.get("count_per_request"), "requests": ev.get("requests"),
-            "time_per_request_ms": ev.get("time_per_request_ms"),
+            "time_per_request_ms": ev.get("time_per_request_ms"), "total_time_ms": ev.get("total_time_ms"),
+            "fix_code": _fix_code(fix), "fix_at": fix.get("at"),
             "queries": [q for q in queries if q[2]],
             "evidence": _flat_evidence({k: v for k, v in ev.items()
-                                        if k not in ("call_sites", "call_site", "parent_query", "repeated_query")})}
+                                        if k not in ("call_sites", "call_site", "parent_query", "repeated_query",
+                                                     "fix")})}
+
+
+def _fix_code(fix: dict) -> str | None:
+    """The loader option to add, and its import."""
+    if not fix.get("options"):
+        return None
+    return f".options({', '.join(fix['options'])})" + (f"\n# {fix['import']}" if fix.get("import") else "")
 
 
 def _query_text(fp: str, snapshot: Snapshot, evidence: dict) -> str | None:
