@@ -70,8 +70,9 @@ def comment_counts(session: Session, user_id: int) -> list[int]:
         select(Comment.id).where(Comment.workout_id == i).subquery())) for i in ids]
 
 
-REQUESTS = [("GET /feed", feed, 3), ("GET /feed", feed, 4), ("GET /followers", follower_counts, 5),
-            ("GET /stats", comment_counts, 6), ("GET /stats", comment_counts, 7)]
+REQUESTS = [("GET /feed", feed, 3), ("GET /feed", feed, 4), ("GET /home", feed, 5),
+            ("GET /followers", follower_counts, 5), ("GET /stats", comment_counts, 6),
+            ("GET /stats", comment_counts, 7)]
 
 
 @pytest.fixture(scope="module")
@@ -121,15 +122,18 @@ def test_log_and_hook_see_each_loop_once(traced):
     found = loops(traced)
     assert len(found) == 3, [f.message for f in found]
     assert all(f.evidence["seen_in"] == ["app", "log"] for f in found)
-    feed_loop = by_endpoint(found, "GET /feed")
-    assert feed_loop.evidence["requests"] == 2  # the hook's two requests; the log's copies add none
-    assert feed_loop.evidence["occurrences"] == [{"endpoint": "GET /feed", "requests": 2, "max_count_per_request": 10}]
+    feed_loop = by_endpoint(found, "GET /feed")  # and on the home page: one loop, two endpoints
+    assert feed_loop.evidence["endpoints"] == ["GET /feed", "GET /home"]
+    assert feed_loop.evidence["requests"] == 3  # the hook's three requests; the log's copies add none
+    assert feed_loop.evidence["occurrences"] == [
+        {"endpoint": "GET /feed", "requests": 2, "max_count_per_request": 10},
+        {"endpoint": "GET /home", "requests": 1, "max_count_per_request": 10}]
 
 
 def test_the_hook_names_the_relationship_the_parent_and_the_option(traced):
     finding = by_endpoint(loops(traced), "GET /feed")
-    assert finding.message.startswith("N+1 in GET /feed: `Workout.comments` lazy-loads comments by workout_id "
-                                      "10 times per request")
+    assert finding.message.startswith("N+1 in GET /feed, GET /home: `Workout.comments` lazy-loads comments "
+                                      "by workout_id 10 times per request")
     assert "once per row of workouts by user_id from tests/analyze/test_n_plus_one_loops.py:" in finding.message
     assert "in feed" in finding.message
     assert "add `.options(selectinload(Workout.comments))` to the query that loads workouts by user_id at " \
