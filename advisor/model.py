@@ -148,6 +148,9 @@ class Table(Serializable):
     n_tup_del: int = 0
     seq_scan: int = 0
     idx_scan: int = 0
+    kind: str = "table"  # "table", "partitioned" (a parent: no rows of its own), "matview"
+    partition_of: str | None = None  # the parent's qualname, for a partition
+    analyzed: bool = True  # False: never analysed, reltuples is the planner's own estimate
 
     @property
     def qualname(self) -> str:
@@ -214,6 +217,19 @@ class Catalog(Serializable):
 
     def indexes_on(self, qualname: str) -> list[Index]:
         return [i for i in self.indexes if i.table == qualname]
+
+    def partitions(self, qualname: str) -> list[Table]:
+        """The direct partitions of a partitioned table."""
+        return [t for t in self.tables if t.partition_of == qualname]
+
+    def ancestors(self, qualname: str) -> list[str]:
+        """The partitioned tables ``qualname`` is a partition of, nearest first."""
+        found: list[str] = []
+        table = self.table(qualname)
+        while table is not None and table.partition_of and table.partition_of not in found:
+            found.append(table.partition_of)
+            table = self.table(table.partition_of)
+        return found
 
 
 @dataclass
