@@ -258,7 +258,7 @@ class TraceEvent(Serializable):
     offset_ms: float = 0.0  # since the start of its trace
     params: list[str] | None = None
     call_site: str | None = None  # "path/to/file.py:42 in function" for app-side traces
-    orm: OrmLoad | None = None  # what the ORM loaded with it (app hook); None: not an ORM load
+    orm: OrmLoad | None = None  # what the ORM loaded with it (app hook; see Trace.orm_hooked)
 
     def __post_init__(self):
         if not self.fingerprint:

@@ -71,7 +71,7 @@ def request_loops(trace: Trace) -> list[Loop]:
     roots = []
     for fingerprint, loop in loops.items():
         outer = loops.get(loop.parent.fingerprint) if loop.parent else None
-        if outer is not None and _inside(runs[outer.events[0].fingerprint], runs[fingerprint]):
+        if outer is not None and _inside(runs[loop.parent.fingerprint], runs[fingerprint]):
             outer.nested.append(loop)
         else:
             roots.append(loop)
