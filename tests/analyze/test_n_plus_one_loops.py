@@ -70,9 +70,14 @@ def comment_counts(session: Session, user_id: int) -> list[int]:
         select(Comment.id).where(Comment.workout_id == i).subquery())) for i in ids]
 
 
+def workout_pages(session: Session, first: int) -> list[int]:
+    """A loop in the code of 1+1 loads: each workout by id, then its comments (lazily)."""
+    return [len(session.get(Workout, i).comments) for i in range(first, first + 6)]
+
+
 REQUESTS = [("GET /feed", feed, 3), ("GET /feed", feed, 4), ("GET /home", feed, 5),
             ("GET /followers", follower_counts, 5), ("GET /stats", comment_counts, 6),
-            ("GET /stats", comment_counts, 7)]
+            ("GET /stats", comment_counts, 7), ("GET /workouts", workout_pages, 50)]
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +125,7 @@ def by_endpoint(found, label: str):
 def test_log_and_hook_see_each_loop_once(traced):
     assert {t.source for t in traced.traces} == {"app", "log"}
     found = loops(traced)
-    assert len(found) == 3, [f.message for f in found]
+    assert len(found) == 4, [f.message for f in found]
     assert all(f.evidence["seen_in"] == ["app", "log"] for f in found)
     feed_loop = by_endpoint(found, "GET /feed")  # and on the home page: one loop, two endpoints
     assert feed_loop.evidence["endpoints"] == ["GET /feed", "GET /home"]
@@ -156,9 +161,18 @@ def test_a_loop_over_a_subquery_names_its_table(traced):
     assert "`WHERE workout_id = ANY($1)`" in finding.help
 
 
+def test_a_loop_of_single_row_loads_is_one_loop_in_the_code(traced):
+    finding = by_endpoint(loops(traced), "GET /workouts")
+    assert "a loop in the code (not a lazy load) runs workouts by id 6 times per request" in finding.message
+    assert "inside it `Workout.comments` loads comments by workout_id 6 times" in finding.message
+    assert "`WHERE id = ANY($1)`" in finding.help and "`.where(Workout.id.in_(keys))`" in finding.help
+    assert "Eager-load what the loop touches in that query: `.options(selectinload(Workout.comments))`" \
+        in finding.help
+
+
 def test_from_the_server_log_alone_the_foreign_key_names_the_relationship(traced):
     found = loops(traced, "log")
-    assert len(found) == 3 and all(f.evidence["seen_in"] == ["log"] for f in found)
+    assert len(found) == 4 and all(f.evidence["seen_in"] == ["log"] for f in found)
     (lazy,) = [f for f in found if f.evidence["repeated"] == "comments by workout_id"]
     assert lazy.evidence["likely_relationship"] == "Workout.comments"
     assert "likely the relationship `Workout.comments` (FK comments.workout_id → workouts.id)" in lazy.message
