@@ -19,7 +19,7 @@ _EXACT_SIZE = ("CASE WHEN {rel}.oid = ANY(%(locked)s) THEN {rel}.relpages::bigin
 _ESTIMATED_SIZE = "{rel}.relpages::bigint * current_setting('block_size')::bigint"
 
 TABLES = f"""
-SELECT c.oid, n.nspname, c.relname, c.reltuples, c.relpages, {{size}},
+SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples, c.relpages, {{size}},
        coalesce(s.n_live_tup, 0), coalesce(s.n_tup_ins, 0), coalesce(s.n_tup_upd, 0),
        coalesce(s.n_tup_del, 0), coalesce(s.seq_scan, 0), coalesce(s.idx_scan, 0)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -76,6 +76,16 @@ ORDER BY 2, 1
 """
 
 
+# Direct partitions of the captured tables (a sub-partitioned partition has its own row).
+PARTITIONS = """
+SELECT i.inhparent, i.inhrelid FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+WHERE c.relispartition AND i.inhparent = ANY(%s)
+ORDER BY i.inhparent, c.relname
+"""
+RELATION_NAMES = f"""
+SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE {USER_SCHEMAS}
+"""
 LOCKED = """
 SELECT DISTINCT l.relation FROM pg_locks l
 WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted
@@ -91,6 +101,7 @@ def read_catalog(conn: psycopg.Connection, notes: list[str]) -> Catalog:
     catalog = Catalog(tables=list(tables.values()))
     for row in conn.execute(COLUMNS, (oids,)):
         tables[row[0]].columns.append(_column(row))
+    _partitions(conn, tables)
     catalog.indexes = _indexes(conn, oids, locked, notes)
     for table in (t for oid, t in tables.items() if oid in locked):
         notes.append(f"{table.qualname} is locked ACCESS EXCLUSIVE by another session: its size is "
@@ -104,7 +115,16 @@ def read_catalog(conn: psycopg.Connection, notes: list[str]) -> Catalog:
         "SELECT name FROM pg_available_extensions ORDER BY name")]
     catalog.stats_reset = _iso(conn.execute(
         "SELECT stats_reset FROM pg_stat_database WHERE datname = current_database()").fetchone())
+    catalog.server_started = _iso(conn.execute("SELECT pg_postmaster_start_time()").fetchone())
+    catalog.relation_names = sorted(r[0] for r in conn.execute(RELATION_NAMES))
     return catalog
+
+
+def _partitions(conn: psycopg.Connection, tables: dict[int, Table]) -> None:
+    """Each partitioned table's direct partitions; sub-partitions hang off their own parent."""
+    for parent, child in conn.execute(PARTITIONS, (list(tables),)):
+        if parent in tables and child in tables:
+            tables[parent].partitions.append(tables[child].qualname)
 
 
 def read_pgss_stats_reset(conn: psycopg.Connection, schema: str) -> str | None:
@@ -129,8 +149,9 @@ def _with_sizes(conn: psycopg.Connection, query: str, args, what: str, notes: li
 def _tables(conn, locked, notes) -> tuple[dict[int, Table], list[int]]:
     tables = {}
     for row in _with_sizes(conn, TABLES, {"locked": locked}, "table", notes):
-        oid, schema, name, reltuples, relpages, size, *counts = row
-        tables[oid] = Table(schema=schema, name=name, reltuples=max(float(reltuples), 0.0),
+        oid, schema, name, relkind, reltuples, relpages, size, *counts = row
+        tables[oid] = Table(schema=schema, name=name, relkind=relkind,
+                            reltuples=max(float(reltuples), 0.0),
                             relpages=int(relpages), size_bytes=int(size or 0),
                             **dict(zip(("n_live_tup", "n_tup_ins", "n_tup_upd", "n_tup_del",
                                         "seq_scan", "idx_scan"), map(int, counts), strict=True)))

@@ -102,7 +102,7 @@ def definition_of(dsn: str, name: str) -> str:
 def test_scaffold_upgrade_downgrade_upgrade(db, tmp_path):
     plan = the_plan(definition_of(db, "order_status_old"))
     created = [r.name for r in plan.recommendations if r.action == "create"]
-    paths = write_migrations(plan, tmp_path / "mig")
+    paths = write_migrations(plan, tmp_path / "mig", split=True, drops=True)
     assert len(paths) == len(plan.recommendations) and all(p.exists() for p in paths)
     ini = tmp_path / "mig" / "alembic.ini"
 
@@ -179,7 +179,7 @@ def test_offline_sql_passes_squawk(tmp_path):
     if not SQUAWK.exists():
         pytest.skip("squawk-cli is not installed in .venv")
     plan = the_plan('CREATE INDEX order_status_old ON public."order" USING btree (status)')
-    write_migrations(plan, tmp_path / "mig")
+    write_migrations(plan, tmp_path / "mig", split=True, drops=True)
     ini = tmp_path / "mig" / "alembic.ini"
     chain = [None] + [s.revision for s in reversed(list(ScriptDirectory(str(tmp_path / "mig")).walk_revisions()))]
     for before, revision in zip(chain, chain[1:], strict=False):
@@ -192,14 +192,24 @@ def test_offline_sql_passes_squawk(tmp_path):
         done = subprocess.run([str(SQUAWK), "--reporter", "json", "--pg-version", "15",
                                "--include", "require-timeout-settings", str(path)],
                               capture_output=True, text=True)
-        problems = [p for p in json.loads(done.stdout or "[]") if not _alembic_bookkeeping(sql, p)]
+        problems = [p for p in json.loads(done.stdout or "[]")
+                    if not _alembic_bookkeeping(sql, p) and not _guarded_online(sql, p)]
         assert problems == [], (sql, problems)
 
 
+def _guarded_online(sql: str, problem: dict) -> bool:
+    """squawk's prefer-robust-stmts asks CREATE INDEX for IF NOT EXISTS, which would keep whatever
+    else holds the name: the revision makes the build re-runnable online instead (_build_needed
+    drops an INVALID leftover, keeps the same index, stops at another one), which offline SQL
+    cannot ask. Only that rule, only on a CREATE INDEX line."""
+    line = sql.splitlines()[problem["line"]]
+    return problem.get("rule_name") == "prefer-robust-stmts" and line.startswith("CREATE INDEX CONCURRENTLY")
+
+
 def _alembic_bookkeeping(sql: str, problem: dict) -> bool:
-    """Alembic's own `CREATE TABLE alembic_version` (first revision only) is not advisor's DDL."""
+    """Alembic's own `CREATE TABLE advisor_version` (first revision only) is not advisor's DDL."""
     lines = sql.splitlines()  # squawk's json lines count from 0
-    start = next((n for n, line in enumerate(lines) if line.startswith("CREATE TABLE alembic_version")), None)
+    start = next((n for n, line in enumerate(lines) if line.startswith("CREATE TABLE advisor_version")), None)
     if start is None:
         return False
     end = next(n for n in range(start, len(lines)) if lines[n].rstrip().endswith(";"))
@@ -209,7 +219,7 @@ def _alembic_bookkeeping(sql: str, problem: dict) -> bool:
 def test_prune_removes_a_revision_and_rechains(db, tmp_path):
     plan = Plan(recommendations=[rec("public.order", f"order_{c}_idx", [c]) for c in ("customer_id", "status",
                                                                                        "total")])
-    paths = write_migrations(plan, tmp_path / "mig")
+    paths = write_migrations(plan, tmp_path / "mig", split=True)
     removed = remove_index_revisions(tmp_path / "mig", ["order_status_idx"])
     assert removed == [paths[1]] and not paths[1].exists()
     scripts = ScriptDirectory(str(tmp_path / "mig"))
@@ -239,10 +249,12 @@ def test_chains_onto_the_shopease_history(fresh_db, tmp_path):
     assert indexes(fresh_db).get("users_lower_email_idx") is True
 
 
-def test_batch_puts_every_build_in_one_revision(db, tmp_path):
+def test_one_revision_for_every_build_and_drops_only_when_asked(db, tmp_path):
     plan = the_plan(definition_of(db, "order_status_old"))
     creates = [r.name for r in plan.recommendations if r.action == "create"]
-    paths = write_migrations(plan, tmp_path / "mig", batch=True)
+    (only,) = write_migrations(plan, tmp_path / "nodrops")
+    assert "order_status_old" not in only.read_text()
+    paths = write_migrations(plan, tmp_path / "mig", drops=True)
     assert len(paths) == 2  # the builds, then the drop
     assert paths[0].read_text().count("op.create_index(") == len(creates)
     ini = tmp_path / "mig" / "alembic.ini"
