@@ -60,9 +60,9 @@ def work_besides_scans(index: Index, catalog: Catalog, remaining: Iterable[Index
     does not need this one).
     """
     if index.is_primary or index.is_unique or index.constraint:
-        what = f"constraint {index.constraint}" if index.constraint else (
-            "the primary key" if index.is_primary else "uniqueness")
-        return f"backs {what}: it does its work on every write, scanned or not"
+        what = "the primary key" if index.is_primary else "uniqueness" if index.is_unique else "a constraint"
+        named = f" (constraint {index.constraint})" if index.constraint else ""
+        return f"backs {what}{named}: it does its work on every write, scanned or not"
     partitioned = _partitioned_or_partition(index, catalog)
     if partitioned:
         return partitioned
