@@ -156,10 +156,12 @@ def _create_bodies(recs: list[Recommendation]) -> tuple[list[str], list[str]]:
             up.append(f"# {rec.requires_extension} provides the operator class; needs CREATE privilege.")
             up.append(f"op.execute({_extension_sql(rec.requires_extension)!r})")
         up += ops.create_index_call(rec)
+        block = [ops.drop_index_call(schema, rec.name, partitioned=bool(rec.partitions))]
         if rec.partitions:
-            down.append("# dropping the partitioned table's index drops its partitions' indexes too")
-        down.append(ops.drop_index_call(schema, rec.name, partitioned=bool(rec.partitions)))
-    return _autocommit(up), _autocommit(reversed(down))
+            block[:0] = ["# A partitioned table's index cannot be dropped concurrently: this locks the table",
+                         "# and its partitions briefly (ACCESS EXCLUSIVE) and drops their indexes with it."]
+        down.append(block)
+    return _autocommit(up), _autocommit(line for block in reversed(down) for line in block)
 
 
 def _drop_bodies(recs: list[Recommendation]) -> tuple[list[str], list[str]]:
