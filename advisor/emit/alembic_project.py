@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,17 @@ STANDALONE_MARK = "Alembic configuration written by advisor"
 STANDALONE_VERSION_TABLE = "advisor_version"
 DEFAULT_VERSION_TABLE = "alembic_version"
 _VERSION_TABLE = re.compile(r"""version_table\s*=\s*['"]([^'"]+)['"]""", re.I)
+# `alembic upgrade head` in a child process, for a project whose script_location may live outside
+# its files (Flask-Migrate sets it in code): ini, toml, script location, dsn.
+_UPGRADE = """
+import argparse, sys
+from alembic import command
+from alembic.config import Config
+ini, toml, location, dsn = sys.argv[1:]
+config = Config(ini or None, toml_file=toml or None, cmd_opts=argparse.Namespace(x=[f"dsn={dsn}"]))
+config.set_main_option("script_location", location)
+command.upgrade(config, "head")
+"""
 _VERSION_SCHEMA = re.compile(r"""version_table_schema\s*=\s*['"]([^'"]+)['"]""")
 
 
@@ -46,7 +58,15 @@ class Project:
 
     scripts: ScriptDirectory
     layout: str  # "alembic", "flask-migrate", "pyproject", "scripts" or "standalone"
-    config_path: Path | None = None  # the alembic.ini or pyproject.toml it was read from
+    ini: Path | None = None  # the alembic.ini it was read from
+    toml: Path | None = None  # the pyproject.toml with [tool.alembic] it was read from
+
+    def upgrade_command(self, dsn: str) -> tuple[list[str], Path]:
+        """(argv, cwd) running ``alembic upgrade head`` on ``dsn`` the way the app does: its own
+        env.py, given ``-x dsn=`` and (by the caller) ``DATABASE_URL``."""
+        args = [str(self.ini or ""), str(self.toml or ""), str(self.location), dsn]
+        root = self.location.parent if self.layout in ("flask-migrate", "scripts") else (self.ini or self.toml).parent
+        return [sys.executable, "-c", _UPGRADE, *args], root
 
     @property
     def location(self) -> Path:
@@ -109,7 +129,7 @@ def scaffold(directory: Path) -> Project:
     for name in ("alembic.ini", "env.py", "script.py.mako"):
         shutil.copyfile(TEMPLATES / "env" / name, directory / name)
     (directory / "versions").mkdir(exist_ok=True)
-    return Project(ScriptDirectory(str(directory)), "standalone", directory / "alembic.ini")
+    return Project(ScriptDirectory(str(directory)), "standalone", ini=directory / "alembic.ini")
 
 
 def project_for(directory: Path) -> Project:
@@ -136,18 +156,17 @@ def _from_ini_dir(directory: Path) -> Project | None:
 
 
 def _from_ini(ini: Path, required: bool = False) -> Project | None:
-    config = Config(str(ini))
     pyproject = ini.parent / "pyproject.toml"
-    if _tool_alembic(pyproject):
-        config = Config(str(ini), toml_file=str(pyproject))
+    toml = pyproject if _tool_alembic(pyproject) else None
+    config = Config(str(ini), toml_file=str(toml) if toml else None)
     location = config.get_alembic_option("script_location")
     if location:
         _anchor(config, ini.parent, location)
         layout = "alembic" if config.file_config.has_option("alembic", "script_location") else "pyproject"
-        return Project(_scripts(config), _standalone_or(ini, layout), ini)
+        return Project(_scripts(config), _standalone_or(ini, layout), ini=ini, toml=toml)
     if (ini.parent / "env.py").is_file():  # Flask-Migrate: the ini lives in the environment
         config.set_main_option("script_location", str(ini.parent))
-        return Project(_scripts(config), "flask-migrate", ini)
+        return Project(_scripts(config), "flask-migrate", ini=ini)
     if required:
         raise AdvisorError(f"{ini} has no script_location and no env.py beside it: "
                            "not an Alembic configuration")
@@ -161,7 +180,7 @@ def _from_pyproject(pyproject: Path, required: bool = False) -> Project | None:
         return None
     config = Config(toml_file=str(pyproject))
     _anchor(config, pyproject.parent, config.get_alembic_option("script_location"))
-    return Project(_scripts(config), "pyproject", pyproject)
+    return Project(_scripts(config), "pyproject", toml=pyproject)
 
 
 def _flask_migrate(directory: Path) -> Project | None:

@@ -242,3 +242,14 @@ def test_a_folder_that_is_neither_a_project_nor_empty_is_refused(tmp_path):
     with pytest.raises(AdvisorError, match="neither an Alembic project nor empty"):
         write_migrations(plan, tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize("name, where", [("tasks_flask", "."), ("blog", "alembic/versions")])
+def test_validate_applies_an_apps_history_through_its_own_env(fresh_db, tmp_path, name, where):
+    from advisor.validate import apply_migrations
+
+    app = copy_app(name, tmp_path)
+    apply_migrations(fresh_db, app / where)
+    with psycopg.connect(fresh_db) as conn:
+        (at,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert at == {"tasks_flask": TASKS_HEAD, "blog": BLOG_HEAD}[name]

@@ -262,3 +262,31 @@ def test_one_revision_for_every_build_and_drops_only_when_asked(db, tmp_path):
     assert all(indexes(db).get(name) is True for name in creates) and "order_status_old" not in indexes(db)
     alembic(ini, db, "downgrade", "base")
     assert not set(creates) & set(indexes(db)) and indexes(db).get("order_status_old") is True
+
+
+def test_prune_rewrites_the_one_revision_without_the_useless_index(db, tmp_path):
+    plan = Plan(recommendations=[rec("public.order", f"order_{c}_idx", [c]) for c in ("customer_id", "status",
+                                                                                       "total")])
+    (path,) = write_migrations(plan, tmp_path / "mig")
+    revision = ScriptDirectory(str(tmp_path / "mig")).get_heads()[0]
+    assert remove_index_revisions(tmp_path / "mig", ["order_status_idx"]) == []  # no plan: kept whole
+    assert remove_index_revisions(tmp_path / "mig", ["order_status_idx"], plan) == [path]
+    scripts = ScriptDirectory(str(tmp_path / "mig"))
+    assert scripts.get_heads() == [revision]  # same revision, same place in the history
+    assert scripts.get_revision(revision).module.advisor_indexes == ["order_customer_id_idx", "order_total_idx"]
+    alembic(tmp_path / "mig" / "alembic.ini", db, "upgrade", "head")
+    assert "order_status_idx" not in indexes(db) and indexes(db)["order_total_idx"]
+
+
+def test_the_standalone_project_keeps_its_own_version_table(db, tmp_path):
+    with psycopg.connect(db, autocommit=True) as conn:  # the app's own Alembic, elsewhere
+        conn.execute("CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)")
+        conn.execute("INSERT INTO alembic_version VALUES ('their0head00')")
+    notes: list[str] = []
+    write_migrations(Plan(recommendations=[rec("public.order", "order_total_idx", ["total"])]),
+                     tmp_path / "mig", dsn=db, notes=notes)
+    assert len(notes) == 1 and "managed by Alembic (alembic_version at their0head00)" in notes[0]
+    alembic(tmp_path / "mig" / "alembic.ini", db, "upgrade", "head")
+    with psycopg.connect(db) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("their0head00",)]
+        assert conn.execute("SELECT count(*) FROM advisor_version").fetchone()[0] == 1
