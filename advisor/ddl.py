@@ -107,6 +107,8 @@ def index_name(spec: IndexSpec) -> str:
         parts.append("partial")
     if spec.opclass and "trgm" in spec.opclass:
         parts.append("trgm")
+    elif spec.opclass and "pattern" in spec.opclass:
+        parts.append("pattern")
     return _truncate("_".join(parts), repr(spec.key()))
 
 

@@ -148,16 +148,13 @@ class Table(Serializable):
     n_tup_del: int = 0
     seq_scan: int = 0
     idx_scan: int = 0
-    relkind: str = "r"  # pg_class.relkind: r table, p partitioned table, m materialized view
-    partitions: list[str] = field(default_factory=list)  # qualnames of the direct partitions
+    kind: str = "table"  # "table", "partitioned" (a parent: no rows of its own), "matview"
+    partition_of: str | None = None  # the parent's qualname, for a partition
+    analyzed: bool = True  # False: never analysed, reltuples is the planner's own estimate
 
     @property
     def qualname(self) -> str:
         return f"{self.schema}.{self.name}"
-
-    @property
-    def is_partitioned(self) -> bool:
-        return self.relkind == "p"
 
     def column(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
@@ -229,6 +226,19 @@ class Catalog(Serializable):
         """``schema.name`` of every relation: index names share the namespace with tables."""
         known = {t.qualname for t in self.tables} | {i.qualname for i in self.indexes}
         return known | set(self.relation_names or ())
+
+    def partitions(self, qualname: str) -> list[Table]:
+        """The direct partitions of a partitioned table."""
+        return [t for t in self.tables if t.partition_of == qualname]
+
+    def ancestors(self, qualname: str) -> list[str]:
+        """The partitioned tables ``qualname`` is a partition of, nearest first."""
+        found: list[str] = []
+        table = self.table(qualname)
+        while table is not None and table.partition_of and table.partition_of not in found:
+            found.append(table.partition_of)
+            table = self.table(table.partition_of)
+        return found
 
 
 @dataclass

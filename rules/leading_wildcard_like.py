@@ -31,16 +31,17 @@ def check(ctx) -> Iterable[Finding]:
 
 
 def _confidence(ctx, statement, predicate: Predicate) -> str | None:
-    """high: the pattern starts with a wildcard, or ILIKE (never a btree search); "traced": a
-    parameter the traces show starting with one; low: an unknown LIKE parameter."""
+    """high: the pattern starts with a wildcard (or is an unanchored regex); "traced": a parameter
+    the traces show starting with one; low: a pattern parameter nothing shows. A constant without
+    a leading wildcard ('abc%', or ILIKE 'abc') is no case for a trigram index."""
     if predicate.op not in ("like", "ilike", "~"):
         return None
     if predicate.leading_wildcard:
         return "high"
     if predicate.value is None and any(v[:1] in ("%", "_") for v in ctx.observed(statement, predicate)):
         return "traced"  # the traces show a pattern like '%term%'
-    if predicate.op in ("ilike", "~"):
-        return "high"
+    if predicate.op == "~" and predicate.value is not None:
+        return None if predicate.value.strip("'").startswith("^") else "high"
     return "low" if predicate.value is None else None
 
 
@@ -107,6 +108,11 @@ def _good_prefix():
     return snapshot(SCHEMA, ROWS, [stmt("SELECT * FROM products WHERE sku LIKE 'AB-12%'")])
 
 
+def _good_no_wildcard():
+    return snapshot(SCHEMA, ROWS, [stmt("SELECT * FROM products WHERE name ILIKE 'lamp'")],
+                    extensions={"pg_trgm": "1.6"})
+
+
 RULE = Rule(
     id="leading-wildcard-like",
     name="Leading-wildcard LIKE",
@@ -114,7 +120,7 @@ RULE = Rule(
     summary="LIKE '%term%' and ILIKE cannot use a btree index; a pg_trgm GIN index can (or say why not).",
     docs=Docs(
         what="Finds LIKE/ILIKE/regex filters on big tables whose pattern starts with a wildcard "
-             "(or is a parameter the traces show starting with one, or any ILIKE), with no trigram "
+             "(or is a parameter the traces show starting with one, or an unanchored regex), with no trigram "
              "index on the column. It suggests a pg_trgm GIN index, or says why none can be built "
              "when the extension is not available on the server.",
         why="A btree index can only find a known prefix. '%lamp%' has none, so every search reads "
@@ -131,5 +137,6 @@ RULE = Rule(
         Example("a LIKE parameter the traces show starting with %", True, _bad_traced_param, "LIKE"),
         Example("a trigram index already serves it", False, _good_trigram),
         Example("a prefix search can use the btree index", False, _good_prefix),
+        Example("ILIKE without a wildcard: no pattern search to serve", False, _good_no_wildcard),
     ],
 )

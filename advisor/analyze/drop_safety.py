@@ -107,9 +107,10 @@ def _is_expression(key: str) -> bool:
 
 def _partitioned_or_partition(index: Index, catalog: Catalog) -> str | None:
     table = catalog.table(index.table)
-    if table is not None and table.is_partitioned:
+    if table is not None and table.kind == "partitioned":
         return ("on a partitioned table: its scans are counted on its partitions' indexes, and "
                 "dropping it drops theirs")
-    if any(index.table in t.partitions for t in catalog.tables):
-        return "on a partition: attached to its parent table's index, it cannot be dropped alone"
+    if table is not None and table.partition_of:
+        return ("on a partition: it may be attached to its parent table's index (then it cannot be "
+                "dropped alone), and its use is the parent's")
     return None

@@ -39,12 +39,16 @@ def extract_shape(sql: str, catalog: Catalog, fingerprint: str = "") -> QuerySha
 
 
 def extract_shapes(snapshot: Snapshot) -> list[QueryShape]:
-    """One shape per distinct statement of the snapshot (cached per fingerprint)."""
+    """One shape per distinct statement of the snapshot (cached per fingerprint), with what its
+    plan adds: the base tables under views and CTEs (``advisor.analyze.plan_accesses``)."""
+    from advisor.analyze.plan_accesses import with_plan_accesses
+
     index = CatalogIndex.of(snapshot.catalog)
     seen: dict[str, QueryShape] = {}
     for statement in snapshot.statements:
         if statement.fingerprint not in seen:
-            seen[statement.fingerprint] = _shape(statement.query, statement.fingerprint, index)
+            shape = _shape(statement.query, statement.fingerprint, index)
+            seen[statement.fingerprint] = with_plan_accesses(shape, statement.plan, snapshot.catalog)
     return list(seen.values())
 
 

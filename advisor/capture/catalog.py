@@ -1,5 +1,12 @@
 """The catalog of user schemas: tables, columns and their statistics, indexes, foreign keys.
 
+Row counts come from ``pg_class.reltuples``, never from the activity counters (a
+``pg_stat_reset()``, a restore or a failover zeroes those). A table that was never analysed
+(``reltuples = -1`` since PostgreSQL 14) and a partitioned parent (no rows of its own) get the
+planner's own estimate instead - what it will plan with: the partitions' sum, or for a table it
+has never measured, its physical size (at least 10 pages). A partitioned parent without
+statistics of its own borrows the column statistics of its largest partition.
+
 Relation sizes need a lock (``pg_relation_size`` opens the relation; so does ``pg_get_expr``,
 which is why a partial index's predicate is taken from ``pg_get_indexdef``): when another session holds
 a table ACCESS EXCLUSIVE, sizes fall back to ``relpages * block_size`` and a note says so, so a
@@ -8,7 +15,10 @@ locked table never stops a capture.
 
 from __future__ import annotations
 
+import json
+
 import psycopg
+import psycopg.sql
 
 from advisor.model import Catalog, Column, ColumnStats, ForeignKey, Index, Table
 
@@ -19,9 +29,12 @@ _EXACT_SIZE = ("CASE WHEN {rel}.oid = ANY(%(locked)s) THEN {rel}.relpages::bigin
 _ESTIMATED_SIZE = "{rel}.relpages::bigint * current_setting('block_size')::bigint"
 
 TABLES = f"""
-SELECT c.oid, n.nspname, c.relname, c.relkind, c.reltuples, c.relpages, {{size}},
+SELECT c.oid, n.nspname, c.relname, c.reltuples, c.relpages, {{size}},
        coalesce(s.n_live_tup, 0), coalesce(s.n_tup_ins, 0), coalesce(s.n_tup_upd, 0),
-       coalesce(s.n_tup_del, 0), coalesce(s.seq_scan, 0), coalesce(s.idx_scan, 0)
+       coalesce(s.n_tup_del, 0), coalesce(s.seq_scan, 0), coalesce(s.idx_scan, 0),
+       c.relkind, (SELECT pn.nspname || '.' || p.relname FROM pg_inherits i
+                   JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace
+                   WHERE i.inhrelid = c.oid AND c.relispartition LIMIT 1)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
 WHERE c.relkind IN ('r', 'p', 'm') AND {USER_SCHEMAS}
@@ -35,7 +48,7 @@ SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull
 FROM pg_attribute a
 LEFT JOIN pg_class c ON c.oid = a.attrelid LEFT JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname
-     AND s.attname = a.attname AND NOT s.inherited
+     AND s.attname = a.attname AND s.inherited = (c.relkind = 'p')
 WHERE a.attrelid = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY a.attrelid, a.attnum
 """
@@ -76,12 +89,6 @@ ORDER BY 2, 1
 """
 
 
-# Direct partitions of the captured tables (a sub-partitioned partition has its own row).
-PARTITIONS = """
-SELECT i.inhparent, i.inhrelid FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-WHERE c.relispartition AND i.inhparent = ANY(%s)
-ORDER BY i.inhparent, c.relname
-"""
 RELATION_NAMES = f"""
 SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE {USER_SCHEMAS}
@@ -101,7 +108,9 @@ def read_catalog(conn: psycopg.Connection, notes: list[str]) -> Catalog:
     catalog = Catalog(tables=list(tables.values()))
     for row in conn.execute(COLUMNS, (oids,)):
         tables[row[0]].columns.append(_column(row))
-    _partitions(conn, tables)
+    _planner_rows(conn, [t for oid, t in tables.items() if oid not in locked
+                         and (not t.analyzed or t.kind == "partitioned")])
+    _borrow_partition_stats(catalog)
     catalog.indexes = _indexes(conn, oids, locked, notes)
     for table in (t for oid, t in tables.items() if oid in locked):
         notes.append(f"{table.qualname} is locked ACCESS EXCLUSIVE by another session: its size is "
@@ -118,13 +127,6 @@ def read_catalog(conn: psycopg.Connection, notes: list[str]) -> Catalog:
     catalog.server_started = _iso(conn.execute("SELECT pg_postmaster_start_time()").fetchone())
     catalog.relation_names = sorted(r[0] for r in conn.execute(RELATION_NAMES))
     return catalog
-
-
-def _partitions(conn: psycopg.Connection, tables: dict[int, Table]) -> None:
-    """Each partitioned table's direct partitions; sub-partitions hang off their own parent."""
-    for parent, child in conn.execute(PARTITIONS, (list(tables),)):
-        if parent in tables and child in tables:
-            tables[parent].partitions.append(tables[child].qualname)
 
 
 def read_pgss_stats_reset(conn: psycopg.Connection, schema: str) -> str | None:
@@ -149,13 +151,47 @@ def _with_sizes(conn: psycopg.Connection, query: str, args, what: str, notes: li
 def _tables(conn, locked, notes) -> tuple[dict[int, Table], list[int]]:
     tables = {}
     for row in _with_sizes(conn, TABLES, {"locked": locked}, "table", notes):
-        oid, schema, name, relkind, reltuples, relpages, size, *counts = row
-        tables[oid] = Table(schema=schema, name=name, relkind=relkind,
-                            reltuples=max(float(reltuples), 0.0),
-                            relpages=int(relpages), size_bytes=int(size or 0),
+        oid, schema, name, reltuples, relpages, size, *counts, relkind, parent = row
+        kind = _KINDS.get(relkind, "table")
+        tables[oid] = Table(schema=schema, name=name, reltuples=max(float(reltuples), 0.0),
+                            relpages=int(relpages), size_bytes=int(size or 0), kind=kind,
+                            partition_of=parent, analyzed=kind == "partitioned" or float(reltuples) >= 0,
                             **dict(zip(("n_live_tup", "n_tup_ins", "n_tup_upd", "n_tup_del",
                                         "seq_scan", "idx_scan"), map(int, counts), strict=True)))
     return tables, list(tables)
+
+
+_KINDS = {"r": "table", "p": "partitioned", "m": "matview"}
+
+
+def _planner_rows(conn: psycopg.Connection, tables: list[Table]) -> None:
+    """``reltuples`` from the planner's estimate of a full scan, for the tables whose own count
+    is missing; a table the planner cannot reach here (locked, no privilege) keeps its count."""
+    for table in tables:
+        only = "" if table.kind == "partitioned" else "ONLY "
+        query = psycopg.sql.SQL("EXPLAIN (FORMAT JSON) SELECT 1 FROM {}{}").format(
+            psycopg.sql.SQL(only), psycopg.sql.Identifier(table.schema, table.name))
+        try:
+            with conn.transaction():
+                document = conn.execute(query).fetchone()[0]
+        except psycopg.Error:
+            continue
+        plan = (json.loads(document) if isinstance(document, str) else document)[0]["Plan"]
+        table.reltuples = float(plan.get("Plan Rows") or 0.0)
+
+
+def _borrow_partition_stats(catalog: Catalog) -> None:
+    """A partitioned parent nobody analysed (autovacuum never does) has no column statistics:
+    take its largest partition's, which describe the same columns."""
+    for parent in (t for t in catalog.tables if t.kind == "partitioned"):
+        if any(c.stats for c in parent.columns):
+            continue
+        leaves = [t for t in catalog.tables if parent.qualname in catalog.ancestors(t.qualname)
+                  and t.kind != "partitioned"]
+        largest = max(leaves, key=lambda t: t.reltuples, default=None)
+        for column in parent.columns if largest else []:
+            source = largest.column(column.name)
+            column.stats = source.stats if source else None
 
 
 def _column(row) -> Column:

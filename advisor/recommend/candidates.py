@@ -1,6 +1,7 @@
 """Candidate indexes for each statement, from its query shape and the catalog's statistics.
 
-    >>> from advisor.model import Catalog, Column, ColumnStats, Predicate, QueryShape, Table, TableAccess
+    >>> from advisor.model import Catalog, Column, ColumnStats, OrderItem, Predicate, QueryShape, Table
+    >>> from advisor.model import TableAccess
     >>> t = Table("public", "orders", reltuples=100_000, columns=[
     ...     Column("customer_id", "bigint", stats=ColumnStats(n_distinct=5000)),
     ...     Column("created_at", "timestamptz", stats=ColumnStats(n_distinct=-1))])
@@ -14,19 +15,24 @@ column (in the ORDER BY's direction). Also every single column (the start of Ext
 widening), equality-led pairs, a partial index for a selective constant predicate, a covering
 variant (INCLUDE) of the best guess and of each join key when few other columns are read, and a
 trigram GIN for a leading-wildcard LIKE.
-Tables under ``min_table_rows`` get none; neither does what an existing valid index covers.
+Tables under ``min_table_rows`` get none (unless never analysed: their size is the planner's
+guess, so the what-if cost decides); neither does what an existing valid index covers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlglot import exp
+
 from advisor.analyze.indexes import normal_expression
 from advisor.analyze.selectivity import distinct_values, kept
-from advisor.model import Catalog, Index, IndexSpec, OrderItem, Predicate, QueryShape, Table, TableAccess
+from advisor.model import Catalog, Index, IndexSpec, Predicate, QueryShape, Table, TableAccess
 
 MIN_TABLE_ROWS = 1_000
 PARTIAL_MAX_SHARE = 0.2  # a constant predicate keeping at most this share of rows earns a partial index
+PARTIAL_MAX_DISTINCT = 20  # ... on a column of at most this many values (a status, a flag)
+RARE_SHARE = 0.5  # ... for a value at most this fraction as frequent as a typical row's value
 MAX_INCLUDE = 4  # covering variant only when at most this many other columns are read
 MAX_PAIR_ATTRS = 8
 NULL_KEY_MAX_SHARE = 0.5  # an IS NULL keeping more rows than this is no key column
@@ -41,12 +47,15 @@ class _Attrs:
 
     equality: list[str] = field(default_factory=list)
     ranges: list[str] = field(default_factory=list)
-    sort: list[str] = field(default_factory=list)
+    sort: list[str] = field(default_factory=list)  # the ORDER BY keys of this table, in order
     partial: list[tuple[str, str]] = field(default_factory=list)  # (column, WHERE text)
     trigram: list[str] = field(default_factory=list)
+    prefix: list[str] = field(default_factory=list)  # LIKE 'abc%': a btree with pattern ops can seek
+    group: list[str] = field(default_factory=list)
 
     def all(self) -> list[str]:
-        return _unique(self.equality + self.ranges + [_bare(s) for s in self.sort])
+        return _unique(self.equality + self.ranges + [_bare(s) for s in self.sort[:1]] + self.group[:1]
+                       + self.prefix)
 
 
 def generate(shapes: list[QueryShape], catalog: Catalog, *, max_width: int = 3,
@@ -59,7 +68,7 @@ def generate(shapes: list[QueryShape], catalog: Catalog, *, max_width: int = 3,
         specs: list[IndexSpec] = []
         for access in shape.tables:
             table = catalog.table(access.table)
-            if table is None or max(table.reltuples, table.n_live_tup) < min_table_rows:
+            if table is None or not _big_enough(table, min_table_rows):
                 continue
             existing = [i for i in catalog.indexes_on(table.qualname) if i.is_valid]
             specs += [s for s in for_access(access, table, max_width)
@@ -70,6 +79,12 @@ def generate(shapes: list[QueryShape], catalog: Catalog, *, max_width: int = 3,
     return result
 
 
+def _big_enough(table: Table, min_table_rows: float) -> bool:
+    """A table of known size needs ``min_table_rows``; one never analysed is left to the
+    planner's cost, which assumes at least 10 pages of it (a new table is about to fill)."""
+    return not table.analyzed or max(table.reltuples, table.n_live_tup) >= min_table_rows
+
+
 def for_access(access: TableAccess, table: Table, max_width: int = 3) -> list[IndexSpec]:
     """The candidates for one table of one statement, best guess first."""
     attrs = attributes(access, table)
@@ -77,12 +92,15 @@ def for_access(access: TableAccess, table: Table, max_width: int = 3) -> list[In
     specs: list[IndexSpec] = []
     leading = attrs.equality[:max_width]
     tails = _unique(attrs.ranges[:1] + attrs.sort[:1])
+    if len(attrs.sort) > 1:  # ORDER BY a DESC, b: only keys in that order (or its mirror) sort
+        specs.append(IndexSpec(q, (leading + attrs.sort)[:max_width]))
     for tail in tails or [None]:
         keys = leading[:max_width - 1] + [tail] if tail and _bare(tail) not in leading else leading
         if keys:
             specs.append(IndexSpec(q, keys[:max_width]))
     if leading:
         specs.append(IndexSpec(q, leading))
+    specs += [IndexSpec(q, [c], opclass=_pattern_ops(c, table)) for c in attrs.prefix]
     for attr in attrs.all():
         specs.append(IndexSpec(q, [attr]))
     if max_width >= 2:
@@ -100,8 +118,10 @@ def attributes(access: TableAccess, table: Table) -> _Attrs:
     attrs = _Attrs()
     equality = []
     for p in access.predicates:
-        if (p.leading_wildcard and p.op == "like" or p.op == "ilike") and not p.function:
-            attrs.trigram.append(p.column)  # ILIKE never uses a btree
+        if p.op in ("like", "ilike") and p.leading_wildcard and not p.function:
+            attrs.trigram.append(p.column)
+        elif p.op == "like" and p.value is not None and not p.function:
+            attrs.prefix.append(p.column)  # 'abc%' or 'abc': a range a btree can seek
         elif p.op in EQUALITY:
             share = kept(p, table)
             if p.op == "is null" and share is not None and share > NULL_KEY_MAX_SHARE:
@@ -116,9 +136,28 @@ def attributes(access: TableAccess, table: Table) -> _Attrs:
     equality += [(1.0 / max(_distinct(c, table), 1.0), c) for c in access.join_columns]
     attrs.equality = _unique(c for _, c in sorted(equality, key=lambda e: e[0]))
     attrs.ranges = [c for c in _unique(attrs.ranges) if c not in attrs.equality]
-    attrs.sort = [_sort_key(o) for o in access.order_by[:1]] + [g for g in access.group_by[:1]]
-    attrs.sort = [s for s in _unique(attrs.sort) if _bare(s) not in attrs.equality]
+    attrs.sort = _sort_keys(access, attrs.equality)
+    attrs.group = [g for g in access.group_by if g not in attrs.equality]
+    attrs.prefix = [c for c in _unique(attrs.prefix) if c not in attrs.equality]
     return attrs
+
+
+def _sort_keys(access: TableAccess, equality: list[str]) -> list[str]:
+    """The ORDER BY keys an index could deliver in order after the equality columns (else the
+    first GROUP BY column); all descending reads as all ascending (an index scans backwards)."""
+    items = [o for o in access.order_by if o.column not in equality]
+    if not items:
+        return [g for g in access.group_by[:1] if g not in equality]
+    flip = all(o.desc for o in items)
+    return _unique(o.column + (" DESC" if o.desc != flip else "") for o in items)
+
+
+def _pattern_ops(column: str, table: Table) -> str | None:
+    """A LIKE prefix search needs pattern operators unless the collation is C; the what-if
+    cost tells which variant the planner can use, so both are tried: this is the second."""
+    col = table.column(column)
+    kind = (col.type if col else "").lower()
+    return "varchar_pattern_ops" if kind.startswith("character varying") else "text_pattern_ops"
 
 
 def covers(index: Index, spec: IndexSpec) -> bool:
@@ -157,14 +196,65 @@ def _covering(specs: list[IndexSpec], access: TableAccess, max_width: int):
 
 
 def _partial_where(p: Predicate, table: Table) -> str | None:
+    """``col = 'rare'`` on a column of few values, or a rare ``col IS NULL``. A literal on any
+    other column is a sample of a parameter (``id = 1`` stands for every id): never a partial."""
     if p.function or p.op not in ("=", "is null") or (p.op == "=" and p.value is None):
         return None
     share = kept(p, table)
     if share is None or share > PARTIAL_MAX_SHARE:
         return None
+    if p.op == "=" and not rare_value(p.column, share, table):
+        return None
     from advisor.ddl import quote_ident
 
     return f"{quote_ident(p.column)} IS NULL" if p.op == "is null" else f"{quote_ident(p.column)} = {p.value}"
+
+
+def rare_value(column: str, share: float, table: Table) -> bool:
+    """A value of a column of few values, at most half as frequent as a typical row's value
+    ('pending' among 80 % 'delivered'; not one of ten equally common values)."""
+    col = table.column(column)
+    if not (col and col.stats) or not 0 < distinct_values(col.stats, table) <= PARTIAL_MAX_DISTINCT:
+        return False
+    freqs = col.stats.most_common_freqs or []
+    typical = sum(f * f for f in freqs) / sum(freqs) if sum(freqs) > 0 else \
+        1.0 / distinct_values(col.stats, table)
+    return share <= typical * RARE_SHARE
+
+
+def partial_reason(spec: IndexSpec, table: Table | None) -> str | None:
+    """Why a partial index, in words: the share of rows its WHERE keeps.
+
+        >>> from advisor.model import Column, ColumnStats
+        >>> t = Table("public", "orders", reltuples=1000, columns=[Column("status", "text",
+        ...     stats=ColumnStats(n_distinct=3, most_common_vals=["done", "pending"],
+        ...                       most_common_freqs=[0.95, 0.03]))])
+        >>> partial_reason(IndexSpec("public.orders", ["id"], where="status = 'pending'"), t)
+        "partial: status has 3 values and 'pending' keeps ~3.0% of the rows: the index holds only those"
+    """
+    import sqlglot
+
+    if not spec.where or table is None:
+        return None
+    try:
+        tree = sqlglot.parse_one(spec.where, read="postgres")
+    except sqlglot.errors.ParseError:
+        return None
+    column = tree.this if isinstance(tree, exp.EQ | exp.Is) else None
+    if not isinstance(column, exp.Column):
+        return None
+    if isinstance(tree, exp.Is):
+        predicate = Predicate(column.name, "is null")
+    else:
+        predicate = Predicate(column.name, "=", tree.expression.sql(dialect="postgres"))
+    share = kept(predicate, table)
+    if share is None:
+        return None
+    col = table.column(column.name)
+    values = f"{column.name} has {distinct_values(col.stats, table):,.0f} values and " \
+        if predicate.op == "=" and col and col.stats else ""
+    text = f"{column.name} IS NULL" if predicate.op == "is null" else predicate.value
+    return f"partial: {values}{text} keeps ~{share:.1%} of the rows: the index holds only those"
 
 
 def _distinct(column: str, table: Table) -> float:
@@ -174,10 +264,6 @@ def _distinct(column: str, table: Table) -> float:
     if col.stats is None:
         return 0.0
     return distinct_values(col.stats, table)
-
-
-def _sort_key(item: OrderItem) -> str:
-    return item.column + (" DESC" if item.desc else "")
 
 
 def _bare(key: str) -> str:

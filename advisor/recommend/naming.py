@@ -51,16 +51,15 @@ class Names:
     def _walk(self, spec: IndexSpec, table_qualname: str, parent_index: str,
               steps: list[PartitionIndex], seen: set[str]) -> None:
         table = self.catalog.table(table_qualname)
-        if table is None or not table.is_partitioned or table_qualname in seen:
+        if table is None or table.kind != "partitioned" or table_qualname in seen:
             return
         seen.add(table_qualname)
-        for child_qualname in table.partitions:
-            child = self.catalog.table(child_qualname)
-            name = self.take(replace(spec, table=child_qualname))
-            only = child is not None and child.is_partitioned
-            steps.append(PartitionIndex(child_qualname, name, parent_index, only=only))
+        for child in self.catalog.partitions(table_qualname):
+            name = self.take(replace(spec, table=child.qualname))
+            only = child.kind == "partitioned"
+            steps.append(PartitionIndex(child.qualname, name, parent_index, only=only))
             if only:
-                self._walk(spec, child_qualname, _beside(child_qualname, name), steps, seen)
+                self._walk(spec, child.qualname, _beside(child.qualname, name), steps, seen)
 
 
 def _beside(table_qualname: str, name: str) -> str:

@@ -34,7 +34,7 @@ from advisor.model import (
     StatementGain,
 )
 from advisor.recommend import RecommendSettings
-from advisor.recommend.candidates import TRGM, attributes, generate
+from advisor.recommend.candidates import TRGM, attributes, generate, partial_reason
 from advisor.recommend.naming import Names
 from advisor.recommend.samples import bind, typical_parameters
 from advisor.recommend.select import Evaluator, Item, Limits, Selection, select
@@ -42,6 +42,8 @@ from advisor.recommend.whatif import UnsupportedIndex, WhatIf
 
 DROP_RULES = ("unused-index", "redundant-index")
 WRITE_KINDS = ("insert", "update", "delete")
+BULK_MAX_CALLS = 3  # a write statement run this few times ...
+BULK_MIN_ROWS = 10_000  # ... with this many rows per call is a load or a backfill, not the workload
 
 
 def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: RecommendSettings,
@@ -78,14 +80,15 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
         trigram = _unique([c for c in candidates if c.opclass == TRGM]
                           + _trigram_from_findings(analysis.findings, snapshot.catalog))
         selection = select(evaluator, [c for c in candidates if c.opclass != TRGM],
-                           _limits(settings), _write_cost(snapshot, shapes, settings),
+                           _limits(settings), _write_cost(snapshot, shapes, settings, plan.notes),
                            extend_attributes(items))
         names = Names(snapshot.catalog)
-        plan.recommendations[:0] = _creates(evaluator, selection, names)
+        plan.recommendations[:0] = _creates(evaluator, selection, snapshot.catalog, names)
         plan.rejected += [Rejected(spec, reason, round(benefit, 2))
                           for spec, reason, benefit in selection.rejected.values()]
         room = None if settings.max_indexes is None else max(settings.max_indexes - len(selection.chosen), 0)
-        plan.recommendations += _trigram(trigram[:room], snapshot.catalog, plan, names)
+        served = _trigram_served(snapshot, shapes, analysis.findings)
+        plan.recommendations += _trigram(trigram[:room], snapshot.catalog, plan, served, names)
         plan.rejected += [Rejected(s, f"over budget: the {settings.max_indexes} indexes allowed are taken")
                           for s in trigram[len(trigram) if room is None else room:]]
         plan.cost_before, plan.cost_after = selection.cost_before, selection.cost_after
@@ -261,21 +264,35 @@ def _limits(settings: RecommendSettings) -> Limits:
                   settings.max_width)
 
 
-def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings):
+def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings,
+                notes: list[str]):
     """Charge per new index: rows the workload writes to its table x write_overhead_factor.
 
     Rows come from the workload's own INSERT/UPDATE/DELETE statements (pg_stat_statements rows,
     or calls), which cover the same window as the calls that weigh the benefits. The
     pg_stat_user_tables counters (n_tup_ins/upd/del) are only reported: they span another window
-    and count bulk loads, which would price every index out of a freshly restored database."""
+    and count bulk loads, which would price every index out of a freshly restored database. For
+    the same reason a bulk statement (a load, a backfill: a few calls of many rows each) is left
+    out, with a note: it is not the recurring write load an index slows."""
     rows: dict[str, float] = {}
+    bulk: list[str] = []
     by_fp = {s.fingerprint: s for s in snapshot.statements}
     for shape in shapes:
         statement = by_fp.get(shape.fingerprint)
         if shape.kind in WRITE_KINDS and statement is not None and shape.tables:
             target = shape.tables[0].table
+            if _bulk(statement):
+                bulk.append(f"{target} ({shape.kind.upper()}, {statement.calls} call(s), "
+                            f"{statement.rows:,} rows)")
+                continue
             rows[target] = rows.get(target, 0.0) + max(statement.rows, statement.workload_weight)
+    if bulk:
+        notes.append("bulk writes (loads, backfills) not counted as write load: " + ", ".join(bulk))
     return lambda spec: settings.write_overhead_factor * rows.get(spec.table, 0.0)
+
+
+def _bulk(statement) -> bool:
+    return 0 < statement.calls <= BULK_MAX_CALLS and statement.rows >= BULK_MIN_ROWS * statement.calls
 
 
 def _named(spec: IndexSpec, names: Names) -> dict:
@@ -285,7 +302,7 @@ def _named(spec: IndexSpec, names: Names) -> dict:
     return {"name": name, "partitions": partitions, "ddl": build_index_sql(spec, name, partitions)}
 
 
-def _creates(ev: Evaluator, selection: Selection, names: Names) -> list[Recommendation]:
+def _creates(ev: Evaluator, selection: Selection, catalog: Catalog, names: Names) -> list[Recommendation]:
     result = []
     for spec in selection.chosen:
         gains = []
@@ -299,13 +316,26 @@ def _creates(ev: Evaluator, selection: Selection, names: Names) -> list[Recommen
             action="create", table=spec.table, **_named(spec, names),
             index=spec, estimated_size_bytes=ev.size(spec), statements=gains,
             benefit=round(selection.benefit.get(spec.key(), 0.0), 2),
-            reason=f"lowers the planner cost of {len(gains)} statement(s)"))
+            reason="; ".join([f"lowers the planner cost of {len(gains)} statement(s)",
+                              *_caveats(spec, catalog)])))
     return sorted(result, key=lambda r: -r.benefit)
 
 
-def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan, names: Names) -> list[Recommendation]:
+def _caveats(spec: IndexSpec, catalog: Catalog) -> list[str]:
+    """What a reviewer should know of an index beyond its gain: why it is partial, and whether
+    its table's size is only the planner's guess."""
+    table = catalog.table(spec.table)
+    notes = [partial_reason(spec, table)]
+    if table is not None and not table.analyzed:
+        notes.append(f"{spec.table} was never analysed: its size ({table.reltuples:,.0f} rows) is "
+                     f"the planner's guess; ANALYZE it to sharpen this advice")
+    return [n for n in notes if n]
+
+
+def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan,
+             served: Callable[[IndexSpec], list[StatementGain]], names: Names) -> list[Recommendation]:
     """Trigram GIN indexes for leading-wildcard LIKE: HypoPG cannot cost GIN, so they are advised
-    from the shape alone, with the extension they need."""
+    from the shape alone, with the extension they need and the statements they serve."""
     result = []
     installed = "pg_trgm" in catalog.extensions
     for spec in specs:
@@ -315,6 +345,7 @@ def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan, names: Names)
             named["ddl"] = "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n" + named["ddl"]
         result.append(Recommendation(
             action="create", table=spec.table, **named, index=spec,
+            statements=served(spec),
             reason="leading-wildcard LIKE/ILIKE: a B-tree cannot serve it, a trigram GIN can "
                    "(not costed: HypoPG cannot simulate GIN indexes)",
             requires_extension=needs))
@@ -324,6 +355,30 @@ def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan, names: Names)
                           + ("available here: CREATE EXTENSION pg_trgm" if available
                              else "not available on this server (install postgresql-contrib)"))
     return result
+
+
+def _trigram_served(snapshot: Snapshot, shapes: list[QueryShape], findings: list[Finding]):
+    """spec -> the statements a trigram index on its column serves: a leading-wildcard pattern in
+    the SQL, or a pattern parameter the traces show starting with one (the rule's finding). Their
+    cost is the one before: nothing prices the GIN index."""
+    by_fp = {s.fingerprint: s for s in snapshot.statements}
+    traced = {(f.table, (f.evidence or {}).get("column")): set(f.statements) for f in findings
+              if f.rule == "leading-wildcard-like"}
+
+    def served(spec: IndexSpec) -> list[StatementGain]:
+        column, found = spec.columns[0], []
+        for shape in shapes:
+            statement = by_fp.get(shape.fingerprint)
+            if statement is None or not any(
+                    a.table == spec.table and p.column == column and p.op in ("like", "ilike", "~")
+                    and (p.leading_wildcard or shape.fingerprint in traced.get((spec.table, column), ()))
+                    for a in shape.tables for p in a.predicates):
+                continue
+            cost = float((statement.plan or {}).get("Total Cost") or 0.0)
+            found.append(StatementGain(statement.fingerprint, statement.workload_weight, cost, cost))
+        return found
+
+    return served
 
 
 def _trigram_from_findings(findings: list[Finding], catalog: Catalog) -> list[IndexSpec]:

@@ -293,7 +293,7 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
         for wider in _widenings(spec, extend_attrs or {}, limits.max_width):
             heapq.heappush(heap, (-float("inf"), next(counter), Move(wider, spec)))
     while heap:
-        _, _, move = heapq.heappop(heap)
+        _, rank, move = heapq.heappop(heap)
         if not _valid(move, config):
             continue
         candidate = move.replaces is None  # not a widening: its rejection is worth a reason
@@ -311,8 +311,8 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
             if gain <= 0 and not why.startswith("covered"):
                 dormant.append(move)  # may pay once another index changes the plan (joins)
             continue
-        if heap and score < -heap[0][0]:
-            heapq.heappush(heap, (-score, next(counter), move))
+        if heap and (-score, rank) > heap[0][:2]:  # a tie goes to the earlier, better-guessed move
+            heapq.heappush(heap, (-score, rank, move))
             continue
         config = [c for c in config if c is not move.replaces] + [move.add]
         used_bytes += ev.size(move.add) - (ev.size(move.replaces) if move.replaces else 0)

@@ -84,11 +84,13 @@ def alembic(ini: Path, dsn: str, *args: str) -> None:
 def test_the_catalog_knows_partitions_to_any_depth(db):
     with session(db) as conn:
         catalog = read_catalog(conn, [])
-    events, y2025 = catalog.table("public.events"), catalog.table("public.events_2025")
-    assert events.relkind == "p" and events.partitions == ["archive.events_2023", "public.events_2024",
-                                                           "public.events_2025"]
-    assert y2025.relkind == "p" and y2025.partitions == ["public.events_2025_click", "public.events_2025_other"]
-    assert all(catalog.table(t).relkind == "r" and not catalog.table(t).partitions for t in LEAVES)
+    def partitions(qualname: str) -> list[str]:
+        return [t.qualname for t in catalog.partitions(qualname)]
+
+    assert catalog.table("public.events").kind == catalog.table("public.events_2025").kind == "partitioned"
+    assert partitions("public.events") == ["archive.events_2023", "public.events_2024", "public.events_2025"]
+    assert partitions("public.events_2025") == ["public.events_2025_click", "public.events_2025_other"]
+    assert all(catalog.table(t).kind == "table" and not partitions(t) for t in LEAVES)
 
 
 def test_each_partition_gets_a_free_name_and_sub_partitions_come_after_their_parent(db):

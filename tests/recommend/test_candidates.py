@@ -43,13 +43,34 @@ def _columns(specs):
     return [(s.columns, s.where, s.include, s.method) for s in specs]
 
 
-def test_equality_columns_first_most_selective_then_sort_in_order_by_direction():
+def test_equality_columns_first_most_selective_then_the_sort_column():
     shape = _shape(TableAccess("public.orders", predicates=[
         Predicate("status", "="), Predicate("user_id", "=")], order_by=[OrderItem("created_at", desc=True)]))
     specs = generate([shape], _catalog())["f1"]
-    assert specs[0].columns == ["user_id", "status", "created_at DESC"]
+    assert specs[0].columns == ["user_id", "status", "created_at"]  # scanned backwards for DESC
     assert ["user_id", "status"] in [s.columns for s in specs]
-    assert all(s.columns[0] != "created_at DESC" or len(s.columns) == 1 for s in specs)
+    assert all(s.columns[0] != "created_at" or len(s.columns) == 1 for s in specs)
+
+
+def test_mixed_sort_directions_keep_their_order_and_directions():
+    shape = _shape(TableAccess("public.orders", order_by=[
+        OrderItem("created_at", desc=True), OrderItem("id"), OrderItem("total", desc=True)]))
+    columns = [s.columns for s in generate([shape], _catalog(), max_width=3)["f1"]]
+    assert ["created_at DESC", "id", "total DESC"] in columns
+    both_desc = _shape(TableAccess("public.orders", order_by=[
+        OrderItem("created_at", desc=True), OrderItem("total", desc=True)]), fp="f2")
+    assert ["created_at", "total"] in [s.columns for s in generate([both_desc], _catalog())["f2"]]
+
+
+def test_a_literal_earns_a_partial_index_only_as_a_rare_value_of_a_few_valued_column():
+    def partials(*predicates):
+        shape = _shape(TableAccess("public.orders", predicates=list(predicates)))
+        return [(s.columns, s.where) for s in generate([shape], _catalog())["f1"] if s.where]
+
+    assert partials(Predicate("status", "=", "'pending'"), Predicate("user_id", "=", "7")) == [
+        (["user_id"], "status = 'pending'")]
+    assert partials(Predicate("status", "=", "'delivered'")) == []  # 80 % of the rows
+    assert partials(Predicate("user_id", "=", "7"), Predicate("total", "=", "10")) == []
 
 
 def test_at_most_one_range_column_after_equalities():

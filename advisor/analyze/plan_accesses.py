@@ -1,0 +1,168 @@
+"""Table accesses read from a statement's plan: the base tables the planner really scans.
+
+    >>> from advisor.model import Catalog, Column, Table
+    >>> users = Table("public", "users", columns=[Column("id", "int"), Column("email", "text")])
+    >>> plan = {"Node Type": "Seq Scan", "Relation Name": "users", "Alias": "users",
+    ...         "Filter": "((email)::text = 'a@b.c'::text)"}
+    >>> [(a.table, [(p.column, p.op) for p in a.predicates]) for a in plan_accesses(plan, Catalog([users]))]
+    [('public.users', [('email', '=')])]
+
+A query through a view, a CTE the planner inlines, or a derived table reads its base tables with
+filters that the SQL text only names through the view's or the CTE's columns. The plan names them
+directly: each scan's relation, alias and filter, the join conditions, the sort keys. They are put
+back together as one SELECT over the scanned relations (unqualified columns qualified with their
+scan's alias, the planner's implicit casts of a column removed) and read by the SQL shape walker,
+so both sources give the same kind of access. A partition stands for its partitioned table unless
+the statement names the partition itself.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+
+from advisor.analyze.catalog_index import CatalogIndex
+from advisor.analyze.plans import nodes
+from advisor.model import Catalog, QueryShape, TableAccess
+
+SCANS = ("Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan", "Sample Scan", "Tid Scan")
+CONDITIONS = ("Filter", "Index Cond", "Recheck Cond", "Hash Cond", "Merge Cond", "Join Filter")
+_IDENT = re.compile(r'"((?:[^"]|"")+)"|\b([A-Za-z_][A-Za-z0-9_$]*)\b')
+
+
+def plan_accesses(plan: Any, catalog: Catalog) -> list[TableAccess]:
+    """The accesses the plan shows, one per scanned relation (aliases as the plan names them)."""
+    scans = _scans(plan, CatalogIndex.of(catalog))
+    if not scans:
+        return []
+    conditions, sort = _conditions(plan)
+    from advisor.analyze.shapes import extract_shape
+
+    shape = extract_shape(_statement(scans, conditions, sort), catalog)
+    return [] if shape.parse_error else shape.tables
+
+
+def with_plan_accesses(shape: QueryShape, plan: Any, catalog: Catalog) -> QueryShape:
+    """``shape`` plus the accesses of the plan that say something its SQL text does not (a new
+    table, filter, join key or sort key); ``shape`` itself is never changed."""
+    if not plan or shape.parse_error or shape.kind in ("utility", "other") or _covered(shape, plan, catalog):
+        return shape
+    named = {a.table for a in shape.tables}
+    extra = []
+    for access in plan_accesses(plan, catalog):
+        access.table = _lift(access.table, named, catalog)
+        if _news(access, [a for a in shape.tables + extra if a.table == access.table]):
+            extra.append(access)
+    if not extra:
+        return shape
+    return QueryShape(**{**shape.__dict__, "tables": list(shape.tables) + extra})
+
+
+def _scans(plan: Any, index: CatalogIndex) -> dict[str, str]:
+    """alias -> qualname of every relation the plan scans."""
+    scans: dict[str, str] = {}
+    for node, _ancestors in nodes(plan):
+        relation = node.get("Relation Name")
+        if node.get("Node Type") in SCANS and isinstance(relation, str):
+            alias = node.get("Alias") if isinstance(node.get("Alias"), str) else relation
+            schema = node.get("Schema")
+            scans[alias] = f"{schema}.{relation}" if isinstance(schema, str) else index.qualname(
+                exp.Table(this=exp.to_identifier(relation, quoted=True)))
+    return scans
+
+
+def _conditions(plan: Any) -> tuple[list[exp.Expression], list[str]]:
+    """Every condition of the plan (columns qualified), and the topmost sort's keys."""
+    conditions: list[exp.Expression] = []
+    sort: list[str] = []
+    for node, _ancestors in nodes(plan):
+        relation = node.get("Relation Name")
+        alias = node.get("Alias") if isinstance(node.get("Alias"), str) else relation
+        for key in CONDITIONS:
+            parsed = _condition(node.get(key), alias if isinstance(relation, str) else None)
+            if parsed is not None:
+                conditions.append(parsed)
+        if node.get("Node Type") == "Sort" and not sort:
+            sort = [k for k in node.get("Sort Key") or [] if isinstance(k, str)]
+    return conditions, sort
+
+
+def _condition(text: Any, alias: str | None) -> exp.Expression | None:
+    if not isinstance(text, str) or "SubPlan" in text or "InitPlan" in text:
+        return None
+    try:
+        tree = sqlglot.parse_one(text, read="postgres")
+    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, RecursionError):
+        return None
+    for column in list(tree.find_all(exp.Column)):
+        if alias and not column.table:
+            column.set("table", exp.to_identifier(alias, quoted=True))
+        node = column
+        while isinstance(node.parent, exp.Paren):
+            node = node.parent
+        if isinstance(node.parent, exp.Cast) and node.parent.this is node:
+            node.parent.replace(column.copy())  # (status)::text: the planner's coercion, not a function
+    return tree
+
+
+def _statement(scans: dict[str, str], conditions: list[exp.Expression], sort: list[str]) -> str:
+    from advisor.ddl import qualified
+
+    sources = ", ".join(f'{qualified(rel)} AS "{alias}"' for alias, rel in scans.items())
+    sql = f"SELECT * FROM {sources}"
+    if conditions:
+        sql += " WHERE " + " AND ".join(f"({c.sql(dialect='postgres')})" for c in conditions)
+    if sort:
+        sql += " ORDER BY " + ", ".join(sort)
+    return sql
+
+
+def _lift(table: str, named: set[str], catalog: Catalog) -> str:
+    """A partition the statement does not name stands for its topmost partitioned table."""
+    if table in named:
+        return table
+    ancestors = catalog.ancestors(table)
+    return ancestors[-1] if ancestors else table
+
+
+def _news(access: TableAccess, known: list[TableAccess]) -> bool:
+    seen = {(p.column, p.op) for a in known for p in a.predicates}
+    joins = {c for a in known for c in a.join_columns}
+    order = {o.column for a in known for o in a.order_by}
+    return (not known or any((p.column, p.op) not in seen for p in access.predicates)
+            or any(c not in joins for c in access.join_columns)
+            or any(o.column not in order for o in access.order_by))
+
+
+def _words(text: str) -> set[str]:
+    """The identifiers of an expression's text, quoted ones unquoted."""
+    return {q.replace('""', '"') if q else w for q, w in _IDENT.findall(text)}
+
+
+def _covered(shape: QueryShape, plan: Any, catalog: Catalog) -> bool:
+    """Whether the SQL text already names every relation the plan scans (or its partitioned
+    table) and every column of theirs the plan's conditions and sort keys mention - a check on
+    the plan's words, without parsing - so the plan cannot add anything."""
+    known: dict[str, set[str]] = {}
+    for access in shape.tables:
+        names = known.setdefault(access.table, set())
+        names.update(_words(" ".join(p.column for p in access.predicates)))
+        names.update(access.join_columns)
+        names.update(o.column for o in access.order_by)
+    tables = {_lift(t, set(known), catalog) for t in _scans(plan, CatalogIndex.of(catalog)).values()}
+    if not tables <= set(known):
+        return False
+    words: set[str] = set()
+    for node, _ancestors in nodes(plan):
+        texts = [node.get(k) for k in CONDITIONS] + list(node.get("Sort Key") or [])
+        for text in (t for t in texts if isinstance(t, str)):
+            words.update(_words(text))
+    for qualname in tables:
+        table = catalog.table(qualname)
+        columns = {c.name for c in table.columns} if table else set()
+        if (words & columns) - known[qualname]:
+            return False
+    return True
