@@ -178,3 +178,24 @@ def test_a_partition_added_after_the_advice_stops_the_upgrade_with_what_to_do(db
                            "upgrade", "head"], capture_output=True, text=True,
                           env={**os.environ, "DATABASE_URL": db})
     assert done.returncode != 0 and "is not valid: a partition has no index attached" in done.stderr
+
+
+def test_advice_on_the_parent_end_to_end(db, tmp_path):
+    """The recommend stage on a statement over the parent, its revision applied and taken back."""
+    from advisor.pipeline import Pipeline
+
+    workload = tmp_path / "workload.sql"
+    workload.write_text("-- weight: 500\nSELECT id, kind FROM events WHERE account_id = $1;\n")
+    pipeline = Pipeline.from_options(dsn=db, queries=[workload])
+    analysis = pipeline.analyze(recommend=True)
+    (rec,) = [r for r in analysis.plan.recommendations if r.action == "create" and r.table == "public.events"]
+    assert rec.index.columns[0] == "account_id" and len(rec.partitions) == 5
+    assert rec.ddl.startswith(f"CREATE INDEX {rec.name} ON ONLY public.events")
+    before = index_names(db)
+    pipeline.write_migrations(analysis, tmp_path / "mig")
+    ini = tmp_path / "mig" / "alembic.ini"
+    alembic(ini, db, "upgrade", "head")
+    tree = index_tree(db, rec.name)
+    assert len(tree) == 6 and all(valid for _, valid in tree.values())
+    alembic(ini, db, "downgrade", "base")
+    assert index_names(db) == before
