@@ -147,6 +147,16 @@ def create_index_sql(spec: IndexSpec, name: str, *, concurrently: bool = True,
     return " ".join(words)
 
 
+def beside(table_qualname: str, name: str) -> str:
+    """The qualname of index ``name`` on ``table_qualname``: an index lives in its table's schema.
+
+    >>> beside("archive.events_2023", "ix_events_2023_at")
+    'archive.ix_events_2023_at'
+    """
+    schema = table_qualname.split(".", 1)[0] if "." in table_qualname else None
+    return f"{schema}.{name}" if schema else name
+
+
 def attach_index_sql(parent_index: str, child_index: str) -> str:
     """Attach a partition's index to its parent's index (both ``schema.name``).
 
@@ -177,8 +187,7 @@ def build_index_sql(spec: IndexSpec, name: str, partitions: list[PartitionIndex]
         child = replace(spec, table=step.table)
         steps.append(create_index_sql(child, step.name, concurrently=not step.only, if_not_exists=False,
                                       only=step.only))
-        schema = step.table.split(".", 1)[0] if "." in step.table else None
-        steps.append(attach_index_sql(step.attach_to, f"{schema}.{step.name}" if schema else step.name))
+        steps.append(attach_index_sql(step.attach_to, beside(step.table, step.name)))
     return ";\n".join(steps)
 
 

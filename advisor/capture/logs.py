@@ -104,6 +104,8 @@ def log_files(paths: Sequence[Path | str]) -> list[Path]:
         path = Path(given)
         if path.is_dir():
             matches = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+            if not matches:
+                raise AdvisorError(f"no log file in {path}")
         elif path.exists() or not _GLOB.search(str(path)):
             matches = [path]
         else:

@@ -38,6 +38,7 @@ STANDALONE_MARK = "Alembic configuration written by advisor"
 STANDALONE_VERSION_TABLE = "advisor_version"
 DEFAULT_VERSION_TABLE = "alembic_version"
 _VERSION_TABLE = re.compile(r"""version_table\s*=\s*['"]([^'"]+)['"]""", re.I)
+_VERSION_SCHEMA = re.compile(r"""version_table_schema\s*=\s*['"]([^'"]+)['"]""", re.I)
 # `alembic upgrade head` in a child process, for a project whose script_location may live outside
 # its files (Flask-Migrate sets it in code): ini, toml, script location, dsn.
 _UPGRADE = """
@@ -49,7 +50,6 @@ config = Config(ini or None, toml_file=toml or None, cmd_opts=argparse.Namespace
 config.set_main_option("script_location", location)
 command.upgrade(config, "head")
 """
-_VERSION_SCHEMA = re.compile(r"""version_table_schema\s*=\s*['"]([^'"]+)['"]""")
 
 
 @dataclass
@@ -65,7 +65,9 @@ class Project:
         """(argv, cwd) running ``alembic upgrade head`` on ``dsn`` the way the app does: its own
         env.py, given ``-x dsn=`` and (by the caller) ``DATABASE_URL``."""
         args = [str(self.ini or ""), str(self.toml or ""), str(self.location), dsn]
-        root = self.location.parent if self.layout in ("flask-migrate", "scripts") else (self.ini or self.toml).parent
+        config = self.ini or self.toml
+        # the app's root: where its people run alembic (or flask db) from
+        root = config.parent if config and self.layout not in ("flask-migrate", "scripts") else self.location.parent
         return [sys.executable, "-c", _UPGRADE, *args], root
 
     @property
@@ -130,11 +132,6 @@ def scaffold(directory: Path) -> Project:
         shutil.copyfile(TEMPLATES / "env" / name, directory / name)
     (directory / "versions").mkdir(exist_ok=True)
     return Project(ScriptDirectory(str(directory)), "standalone", ini=directory / "alembic.ini")
-
-
-def project_for(directory: Path) -> Project:
-    """The project at ``directory``, or a standalone one scaffolded there."""
-    return find_project(directory) or scaffold(directory)
 
 
 # ---------------------------------------------------------------------------------------------

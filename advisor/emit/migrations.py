@@ -28,12 +28,11 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
 from advisor.emit import revision_ops as ops
-from advisor.emit.alembic_project import Project, check_database, find_project, scaffold
+from advisor.emit.alembic_project import TEMPLATES, Project, check_database, find_project, scaffold
 from advisor.emit.summaries import revision_summary
 from advisor.errors import AdvisorError
 from advisor.model import Plan, Recommendation, Snapshot
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "alembic"
 MAX_NAME_BYTES = 63  # NAMEDATALEN - 1: PostgreSQL truncates longer names
 INDENT = "    "
 

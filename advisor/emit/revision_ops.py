@@ -116,31 +116,29 @@ def _op_create_index(spec: IndexSpec, table_qualname: str, name: str) -> list[st
 def _partitioned_build(rec: Recommendation, spec: IndexSpec) -> list[str]:
     """ON ONLY the parent (no data: instant), then each partition's index built concurrently and
     attached; the parent's index turns valid when the last one is attached."""
-    from advisor.ddl import attach_index_sql, create_index_sql
+    from advisor.ddl import attach_index_sql, beside
 
-    schema, table = split_table(rec.table)
-    keys = [plain_key(k) for k in spec.columns]
+    schema, _ = split_table(rec.table)
     lines = [f"# {rec.table} is partitioned: CREATE INDEX CONCURRENTLY cannot run on it. The index",
              "# is made ON ONLY it, built concurrently on each partition, and attached.",
-             f"if _build_needed({schema!r}, {rec.name!r}, {table!r}, {keys!r}):",
-             f"{INDENT}op.execute({text_call(create_index_sql(spec, rec.name, concurrently=False, if_not_exists=False, only=True))})"]
+             *_on_only(spec, rec.table, rec.name)]
     for step in rec.partitions:
         child = replace(spec, table=step.table)
-        if step.only:
-            p_schema, p_table = split_table(step.table)
-            lines += [f"if _build_needed({p_schema!r}, {step.name!r}, {p_table!r}, {keys!r}):",
-                      f"{INDENT}op.execute({text_call(create_index_sql(child, step.name, concurrently=False, if_not_exists=False, only=True))})"]
-        else:
-            lines += _guarded(child, step.table, step.name)
-        lines.append(f"op.execute({text_call(attach_index_sql(step.attach_to, _beside(step.table, step.name)))})")
+        lines += (_on_only if step.only else _guarded)(child, step.table, step.name)
+        lines.append(f"op.execute({text_call(attach_index_sql(step.attach_to, beside(step.table, step.name)))})")
     lines.append(f"_require_valid({schema!r}, {rec.name!r})")
     return lines
 
 
-def _beside(table_qualname: str, name: str) -> str:
-    """An index's qualname: it lives in its table's schema."""
-    schema, _ = split_table(table_qualname)
-    return f"{schema}.{name}" if schema else name
+def _on_only(spec: IndexSpec, table_qualname: str, name: str) -> list[str]:
+    """The index of a partitioned table itself, without its partitions' (they are attached)."""
+    from advisor.ddl import create_index_sql
+
+    schema, table = split_table(table_qualname)
+    keys = [plain_key(k) for k in spec.columns]
+    sql = create_index_sql(spec, name, concurrently=False, if_not_exists=False, only=True)
+    return [f"if _build_needed({schema!r}, {name!r}, {table!r}, {keys!r}):",
+            f"{INDENT}op.execute({text_call(sql)})"]
 
 
 def plain_key(key: str) -> str | None:

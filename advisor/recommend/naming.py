@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from advisor.ddl import index_name, with_suffix
+from advisor.ddl import beside, index_name, with_suffix
 from advisor.model import Catalog, IndexSpec, PartitionIndex
 
 
@@ -45,7 +45,7 @@ class Names:
         """For a partitioned table: each partition's index, a partitioned partition before its own
         partitions (depth first), each attached to its parent's index. Empty for a plain table."""
         steps: list[PartitionIndex] = []
-        self._walk(spec, spec.table, _beside(spec.table, name), steps, set())
+        self._walk(spec, spec.table, beside(spec.table, name), steps, set())
         return steps
 
     def _walk(self, spec: IndexSpec, table_qualname: str, parent_index: str,
@@ -59,9 +59,5 @@ class Names:
             only = child.kind == "partitioned"
             steps.append(PartitionIndex(child.qualname, name, parent_index, only=only))
             if only:
-                self._walk(spec, child.qualname, _beside(child.qualname, name), steps, seen)
+                self._walk(spec, child.qualname, beside(child.qualname, name), steps, seen)
 
-
-def _beside(table_qualname: str, name: str) -> str:
-    schema = table_qualname.split(".", 1)[0] if "." in table_qualname else None
-    return f"{schema}.{name}" if schema else name
