@@ -113,6 +113,10 @@ class Pipeline:
 
         if analysis.plan is None or not analysis.plan.recommendations:
             return []
+        left = sum(r.action == "drop" for r in analysis.plan.recommendations) if not drops else 0
+        if left:
+            analysis.plan.notes.append(f"{left} drop(s) advised but not written into the migrations: "
+                                       "--drops writes them, in a revision of their own")
         return write_migrations(analysis.plan, directory, split=split, drops=drops,
                                 snapshot=self.snapshot, dsn=self.dsn, notes=analysis.plan.notes)
 

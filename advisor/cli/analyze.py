@@ -66,7 +66,10 @@ def command(dsn, snapshot_path, logs, app_traces, queries, fmt, recommend, max_i
                                      max_index_size=max_index_size)
     analysis = pipeline.analyze(recommend=recommend and bool(dsn))
     if migrations:
-        pipeline.write_migrations(analysis, migrations, split=split, drops=drops)
+        from advisor import console
+
+        for path in pipeline.write_migrations(analysis, migrations, split=split, drops=drops):
+            console.err.print(f"wrote {path}", highlight=False, markup=False)
     if report:
         pipeline.write_report(analysis, report)
     pipeline.render(analysis, fmt, verbose=verbose)
