@@ -166,14 +166,15 @@ def _create_bodies(recs: list[Recommendation]) -> tuple[list[str], list[str]]:
 def _drop_bodies(recs: list[Recommendation]) -> tuple[list[str], list[str]]:
     up, down = [], []
     for rec in recs:
-        schema, table = ops.split_table(rec.table)
+        schema, _ = ops.split_table(rec.table)
         up += [f"# {line}" for line in _evidence_lines(rec)]
         up.append(ops.drop_index_call(schema, rec.name))
         definition = rec.evidence.get("definition")
         if definition:
             columns = rec.evidence.get("columns")
-            keys = [ops.plain_key(c) for c in columns] if columns else None
-            down.append(f"if _build_needed({schema!r}, {rec.name!r}, {table!r}, {keys!r}):")
+            down.append(ops.guard(rec.table, rec.name, [ops.plain_key(c) for c in columns] if columns else None,
+                                  rec.evidence.get("method"), " WHERE " in definition,
+                                  definition.upper().startswith("CREATE UNIQUE")))
             down.append(f"{INDENT}op.execute({ops.text_call(ops.concurrent_definition(definition))})")
         elif rec.index is not None:
             down += ops.create_index_call(rec)

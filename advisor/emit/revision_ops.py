@@ -83,10 +83,19 @@ def create_index_call(rec: Recommendation, indent: str = "") -> list[str]:
 
 
 def _guarded(spec: IndexSpec, table_qualname: str, name: str) -> list[str]:
-    schema, table = split_table(table_qualname)
-    keys = [plain_key(k) for k in spec.columns]
-    return [f"if _build_needed({schema!r}, {name!r}, {table!r}, {keys!r}):",
+    return [guard(table_qualname, name, [plain_key(k) for k in spec.columns], spec.method,
+                  bool(spec.where), spec.unique),
             *(INDENT + line for line in _op_create_index(spec, table_qualname, name))]
+
+
+def guard(table_qualname: str, name: str, keys: list[str | None] | None, method: str | None = "btree",
+          partial: bool = False, unique: bool = False) -> str:
+    """``if _build_needed(...):``, the revision's check before it builds ``name``: what it builds,
+    so that an index of another shape holding the name stops the migration."""
+    schema, table = split_table(table_qualname)
+    shape = "".join([f", method={method.lower()!r}" if method and method.lower() != "btree" else "",
+                     ", partial=True" if partial else "", ", unique=True" if unique else ""])
+    return f"if _build_needed({schema!r}, {name!r}, {table!r}, {keys!r}{shape}):"
 
 
 def _op_create_index(spec: IndexSpec, table_qualname: str, name: str) -> list[str]:
@@ -134,10 +143,9 @@ def _on_only(spec: IndexSpec, table_qualname: str, name: str) -> list[str]:
     """The index of a partitioned table itself, without its partitions' (they are attached)."""
     from advisor.ddl import create_index_sql
 
-    schema, table = split_table(table_qualname)
-    keys = [plain_key(k) for k in spec.columns]
     sql = create_index_sql(spec, name, concurrently=False, if_not_exists=False, only=True)
-    return [f"if _build_needed({schema!r}, {name!r}, {table!r}, {keys!r}):",
+    return [guard(table_qualname, name, [plain_key(k) for k in spec.columns], spec.method,
+                  bool(spec.where), spec.unique),
             f"{INDENT}op.execute({text_call(sql)})"]
 
 

@@ -290,3 +290,35 @@ def test_the_standalone_project_keeps_its_own_version_table(db, tmp_path):
     with psycopg.connect(db) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("their0head00",)]
         assert conn.execute("SELECT count(*) FROM advisor_version").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("theirs", [
+    'CREATE INDEX order_customer_id_idx ON "order" (customer_id) WHERE status = \'open\'',  # same key, partial
+    'CREATE INDEX order_customer_id_idx ON "order" (status)',
+    'CREATE TABLE order_customer_id_idx (id int)',
+])
+def test_a_name_taken_since_the_advice_stops_the_upgrade_and_theirs_stays(db, tmp_path, theirs):
+    write_migrations(Plan(recommendations=[rec("public.order", "order_customer_id_idx", ["customer_id"])]),
+                     tmp_path / "mig")
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute(theirs)
+        before = conn.execute("SELECT oid FROM pg_class WHERE relname = 'order_customer_id_idx'").fetchone()
+    done = alembic(tmp_path / "mig" / "alembic.ini", db, "upgrade", "head", check=False)
+    assert done.returncode != 0 and "'order_customer_id_idx' already names another relation" in done.stderr
+    with psycopg.connect(db) as conn:
+        assert conn.execute("SELECT oid FROM pg_class WHERE relname = 'order_customer_id_idx'").fetchone() == before
+
+
+def test_an_index_an_interrupted_run_built_is_kept_and_the_run_finishes(db, tmp_path):
+    plan = Plan(recommendations=[rec("public.order", "order_customer_id_idx", ["customer_id"]),
+                                 rec("public.order", "order_total_idx", ["total"])])
+    write_migrations(plan, tmp_path / "mig")
+    with psycopg.connect(db, autocommit=True) as conn:  # the first build went through, then the run died
+        conn.execute('CREATE INDEX order_customer_id_idx ON "order" (customer_id)')
+        built = conn.execute("SELECT 'order_customer_id_idx'::regclass::oid").fetchone()
+    alembic(tmp_path / "mig" / "alembic.ini", db, "upgrade", "head")
+    with psycopg.connect(db) as conn:
+        assert conn.execute("SELECT 'order_customer_id_idx'::regclass::oid").fetchone() == built
+    assert indexes(db)["order_total_idx"] is True
+    alembic(tmp_path / "mig" / "alembic.ini", db, "downgrade", "base")
+    assert not {"order_customer_id_idx", "order_total_idx"} & set(indexes(db))

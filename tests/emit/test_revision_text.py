@@ -97,7 +97,7 @@ def test_partial_with_include(tmp_path):
 def upgrade() -> None:
     with op.get_context().autocommit_block():
         _set_timeouts()
-        if _build_needed('public', 'order_open_customer_idx', 'order', ['customer_id']):
+        if _build_needed('public', 'order_open_customer_idx', 'order', ['customer_id'], partial=True):
             op.create_index(
                 'order_open_customer_idx',
                 'order',
@@ -143,7 +143,7 @@ def upgrade() -> None:
         _set_timeouts()
         # pg_trgm provides the operator class; needs CREATE privilege.
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
-        if _build_needed('public', 'product_name_trgm_idx', 'product', ['name']):
+        if _build_needed('public', 'product_name_trgm_idx', 'product', ['name'], method='gin'):
             op.create_index(
                 'product_name_trgm_idx',
                 'product',
@@ -185,7 +185,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.get_context().autocommit_block():
         _set_timeouts()
-        if _build_needed('public', 'order_status_old', 'order', ['status']):
+        if _build_needed('public', 'order_status_old', 'order', ['status'], partial=True):
             op.execute(sa.text('CREATE INDEX CONCURRENTLY order_status_old ON public."order" USING btree (status) WHERE (note = \\'x \\\\:y\\')'))
         _reset_timeouts()
 '''

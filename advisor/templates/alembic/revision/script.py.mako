@@ -44,17 +44,21 @@ def _reset_timeouts() -> None:
     op.execute("RESET statement_timeout")
 
 
-# Looks a name up in the schema: what it is, whether valid, on which table, its key columns.
+# Looks a name up in the schema: what it is, whether valid, on which table, its key columns,
+# access method, whether partial or unique.
 _FOUND = (
     "SELECT c.relkind, coalesce(i.indisvalid, false), t.relname,"
-    " ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k)"
+    " ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k),"
+    " am.amname, i.indpred IS NOT NULL, i.indisunique"
     " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
     " LEFT JOIN pg_index i ON i.indexrelid = c.oid LEFT JOIN pg_class t ON t.oid = i.indrelid"
+    " LEFT JOIN pg_am am ON am.oid = c.relam"
     " WHERE n.nspname = coalesce(:schema, current_schema()) AND c.relname = :name"
 )
 
 
-def _build_needed(schema: str | None, name: str, table: str, keys: list[str | None] | None) -> bool:
+def _build_needed(schema: str | None, name: str, table: str, keys: list[str | None] | None, *,
+                  method: str = "btree", partial: bool = False, unique: bool = False) -> bool:
     """Whether this revision still has to build index ``name`` on ``table``.
 
     ``keys``: the key columns it builds (None for an expression). A failed or cancelled earlier
@@ -68,13 +72,15 @@ def _build_needed(schema: str | None, name: str, table: str, keys: list[str | No
     found = op.get_bind().execute(sa.text(_FOUND), {"schema": schema, "name": name}).first()
     if found is None:
         return True
-    kind, valid, on_table, found_keys = found
+    kind, valid, on_table, found_keys, found_method, found_partial, found_unique = found
     same_keys = keys is None or (len(found_keys) == len(keys) and all(
         want is None or _unquoted(got) == want for got, want in zip(found_keys, keys)))
-    if kind not in ("i", "I") or on_table != table or not same_keys:
+    same = (kind in ("i", "I") and on_table == table and same_keys and found_method == method
+            and found_partial == partial and found_unique == unique)
+    if not same:
         raise RuntimeError(
             f"{name!r} already names another relation in schema {schema or 'current_schema()'} "
-            f"(not an index on {table!r} by {keys}): rename the index in this revision")
+            f"(not a {method} index on {table!r} by {keys}): rename the index in this revision")
     if kind == "i" and not valid:
         op.drop_index(name, schema=schema, postgresql_concurrently=True)
         return True
