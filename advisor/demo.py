@@ -82,6 +82,7 @@ def _traced_workload(pg: EmbeddedPostgres, dsn: str, settings: DemoSettings) -> 
                      eager=False, warmup=0, before_request=tracer.before_request,
                      after_request=tracer.after_request, engine_hook=tracer.instrument)
     finally:
+        tracer.close()
         _set_statement_logging(pg, on=False)
     return path
 

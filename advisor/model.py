@@ -242,6 +242,22 @@ class Catalog(Serializable):
 
 
 @dataclass
+class OrmLoad(Serializable):
+    """What the SQLAlchemy ORM loaded with one statement (the app hook records it).
+
+    ``path`` runs from the entity a query loaded to the relationship this statement loads:
+    ``["Order.items", "OrderItem.product"]`` for an order line's product, lazily loaded from the
+    lines of orders a query returned. ``collections`` says, per step, whether it is a collection.
+    """
+
+    entities: list[str] = field(default_factory=list)  # mapped classes it returns, e.g. ["Order"]
+    relationship: str | None = None  # "OrderItem.product" when it loads a relationship
+    lazy: bool = False  # a lazy load (an attribute touched), not an eager loader's query
+    path: list[str] = field(default_factory=list)
+    collections: list[bool] = field(default_factory=list)
+
+
+@dataclass
 class TraceEvent(Serializable):
     """One statement executed within a request or transaction."""
 
@@ -251,6 +267,7 @@ class TraceEvent(Serializable):
     offset_ms: float = 0.0  # since the start of its trace
     params: list[str] | None = None
     call_site: str | None = None  # "path/to/file.py:42 in function" for app-side traces
+    orm: OrmLoad | None = None  # what the ORM loaded with it (app hook; see Trace.orm_hooked)
 
     def __post_init__(self):
         if not self.fingerprint:
@@ -267,6 +284,7 @@ class Trace(Serializable):
     source: str  # "log" or "app"
     label: str | None = None  # the request's name, e.g. the endpoint
     events: list[TraceEvent] = field(default_factory=list)
+    orm_hooked: bool = False  # the hook watched the ORM: an event without ``orm`` is no ORM load
 
 
 @dataclass

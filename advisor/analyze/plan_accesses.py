@@ -86,8 +86,13 @@ def _conditions(plan: Any) -> tuple[list[exp.Expression], list[str]]:
             if parsed is not None:
                 conditions.append(parsed)
         if node.get("Node Type") == "Sort" and not sort:
-            sort = [k for k in node.get("Sort Key") or [] if isinstance(k, str)]
+            sort = _sort_key(node)
     return conditions, sort
+
+
+def _sort_key(node: dict) -> list[str]:
+    keys = node.get("Sort Key")
+    return [k for k in keys if isinstance(k, str)] if isinstance(keys, list) else []
 
 
 def _condition(text: Any, alias: str | None) -> exp.Expression | None:
@@ -157,7 +162,7 @@ def _covered(shape: QueryShape, plan: Any, catalog: Catalog) -> bool:
         return False
     words: set[str] = set()
     for node, _ancestors in nodes(plan):
-        texts = [node.get(k) for k in CONDITIONS] + list(node.get("Sort Key") or [])
+        texts = [node.get(k) for k in CONDITIONS] + _sort_key(node)
         for text in (t for t in texts if isinstance(t, str)):
             words.update(_words(text))
     for qualname in tables:
