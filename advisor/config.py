@@ -49,6 +49,7 @@ class RecommendConfig:
     max_indexes: int | None = None
     max_index_size: str | None = None  # e.g. "500MB"
     write_overhead: float = 1.0  # weight of the estimated index-maintenance cost
+    drop_min_stats_days: float | None = None  # days of usage statistics a drop needs (default 35)
 
 
 @dataclass

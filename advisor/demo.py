@@ -51,7 +51,8 @@ def run_demo(settings: DemoSettings, step: Callable[[str], None] = lambda s: Non
         revisions = pipeline.write_migrations(analysis, migrations)
         step("validating on a scratch copy: before, after the indexes, and with eager loading")
         validation = _validate(dsn, migrations, analysis, settings, step)
-        validation["pruned"] = prune(analysis.plan, validation, migrations) if analysis.plan else []
+        queries = {s.fingerprint: s.query for s in pipeline.snapshot.statements}
+        validation["pruned"] = prune(analysis.plan, validation, migrations, queries) if analysis.plan else []
         report = pipeline.write_report(analysis, settings.out_dir / "advisor-report.html", validation)
         _write_json(settings.out_dir / "analysis.json", analysis.to_dict())
     summary = _summary(rows, analysis, revisions, validation, report, settings)

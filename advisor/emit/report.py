@@ -90,6 +90,7 @@ def report_context(analysis: Analysis, snapshot: Snapshot, validation: dict | No
         "n_plus_one": [_n_plus_one_view(f, snapshot) for f in findings if _is_n_plus_one(f)],
         "recommendations": [_recommendation_view(r, snapshot) for r in recs],
         "rejected": analysis.plan.rejected if analysis.plan else [],
+        "kept": analysis.plan.kept if analysis.plan else [],
         "unparsed": analysis.unparsed,
         "notes": [*(analysis.plan.notes if analysis.plan else []), *snapshot.notes],
         "statements": statements,

@@ -29,6 +29,8 @@ class RecommendSettings:
     planner cost of the statements it changes by at least this share of their cost before it
     (0.1 = 10%). ``write_overhead_factor``: planner cost units charged per row written to the
     table (inserted, updated or deleted in the workload) for each index added to it.
+    ``drop_min_stats_days``: an index is advised dropped for having no scans only when the usage
+    statistics cover at least this many days (35: a monthly job ran at least once in them).
     """
 
     max_indexes: int | None = None
@@ -38,6 +40,7 @@ class RecommendSettings:
     max_width: int = 3
     min_table_rows: int = 1000
     allow_real_indexes: bool = False  # without HypoPG: real indexes in rolled-back transactions
+    drop_min_stats_days: float = 35.0
 
     @classmethod
     def from_config(cls, config) -> RecommendSettings:

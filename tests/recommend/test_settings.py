@@ -26,3 +26,11 @@ def test_from_config():
     assert (settings.max_index_size_bytes, settings.max_indexes, settings.min_improvement) == (2**30, 3, 0.2)
     assert settings.write_overhead_factor == RecommendSettings().write_overhead_factor * 0.5
     assert RecommendSettings.from_config(None) == RecommendSettings()
+
+
+def test_the_drop_minimum_is_a_named_setting():
+    assert RecommendSettings.from_config(config_from_dict({})).drop_min_stats_days == 35
+    config = config_from_dict({"recommend": {"drop_min_stats_days": 90}})
+    assert RecommendSettings.from_config(config).drop_min_stats_days == 90
+    with pytest.raises(AdvisorError, match="drop_min_stats_days must be a number >= 0"):
+        config_from_dict({"recommend": {"drop_min_stats_days": "a month"}})
