@@ -89,6 +89,10 @@ ORDER BY 2, 1
 """
 
 
+RELATION_NAMES = f"""
+SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE {USER_SCHEMAS}
+"""
 LOCKED = """
 SELECT DISTINCT l.relation FROM pg_locks l
 WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted
@@ -120,6 +124,8 @@ def read_catalog(conn: psycopg.Connection, notes: list[str]) -> Catalog:
         "SELECT name FROM pg_available_extensions ORDER BY name")]
     catalog.stats_reset = _iso(conn.execute(
         "SELECT stats_reset FROM pg_stat_database WHERE datname = current_database()").fetchone())
+    catalog.server_started = _iso(conn.execute("SELECT pg_postmaster_start_time()").fetchone())
+    catalog.relation_names = sorted(r[0] for r in conn.execute(RELATION_NAMES))
     return catalog
 
 

@@ -126,5 +126,9 @@ def print_summary(console: Console, summary: dict) -> None:
         console.print(f"indexes proposed for dropping: {', '.join(summary['indexes_dropped'])}")
     console.print(f"N+1 findings: {len(summary['n_plus_one'])}")
     for finding in summary["n_plus_one"]:
-        console.print(f"  - {finding['message']}")
+        console.print(f"  - {finding['message']}", highlight=False, markup=False)
+        fix = finding["evidence"].get("fix") or {}
+        if fix.get("options"):
+            at = f" to the query at {fix['at']}" if fix.get("at") else ""
+            console.print(f"    add .options({', '.join(fix['options'])}){at}", highlight=False, markup=False)
     console.print(f"report: {summary['report']}   figures: {summary['summary_path']}")

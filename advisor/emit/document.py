@@ -45,6 +45,7 @@ def analysis_document(analysis: Analysis) -> dict[str, Any]:
         "recommendations": [recommendation_dict(r) for r in ranked_recommendations(analysis)],
         "rejected": [dict(spec_dict(r.index), reason=r.reason, benefit=r.benefit)
                      for r in (plan.rejected if plan else [])],
+        "kept": [k.to_dict() for k in (plan.kept if plan else [])],
         "unparsed": list(analysis.unparsed),
         "plan": plan.to_dict() if plan else None,
     }
@@ -107,4 +108,5 @@ def recommendation_dict(r: Recommendation) -> dict[str, Any]:
         "benefit": r.benefit, "write_overhead": r.write_overhead,
         "estimated_gain_pct": None if gain_percent(r) is None else round(gain_percent(r), 2),
         "reason": r.reason, "evidence": r.evidence, "requires_extension": r.requires_extension,
+        "risk": r.risk, "partitions": [p.to_dict() for p in r.partitions],
     }

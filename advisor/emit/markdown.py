@@ -48,7 +48,8 @@ def render_markdown(analysis: Analysis) -> str:
                      f"{s['workload_cost_after']:,.0f} (-{s['estimated_improvement_pct']:.1f}%)")
     if facts:
         out += [" · ".join(facts), ""]
-    out += _recommendations(analysis) + _findings(analysis) + _rejected(analysis) + _unparsed(analysis)
+    out += (_recommendations(analysis) + _risks(analysis) + _findings(analysis) + _rejected(analysis)
+            + _kept(analysis) + _unparsed(analysis))
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -75,6 +76,25 @@ def _recommendations(analysis: Analysis) -> list[str]:
     if ddl:
         out += ["", "<details><summary>DDL</summary>", "", fenced(ddl), "", "</details>"]
     return out + [""]
+
+
+def _risks(analysis: Analysis) -> list[str]:
+    drops = [r for r in ranked_recommendations(analysis) if r.action == "drop"]
+    if not drops:
+        return []
+    out = ["#### What each drop risks", ""]
+    out += [f"- {code(r.name)}: {cell(r.risk or r.reason)}" for r in drops[:MAX_ROWS]]
+    return out + [""]
+
+
+def _kept(analysis: Analysis) -> list[str]:
+    kept = analysis.plan.kept if analysis.plan else []
+    if not kept:
+        return []
+    out = ["<details><summary>Indexes kept although a rule flagged them</summary>", "",
+           "| index | rule | why it stays |", "|---|---|---|"]
+    out += [f"| {code(k.index)} | {code(k.rule)} | {cell(k.reason)} |" for k in kept[:MAX_ROWS]]
+    return out + ["", "</details>", ""]
 
 
 def _findings(analysis: Analysis) -> list[str]:

@@ -93,6 +93,7 @@ def report_context(analysis: Analysis, snapshot: Snapshot, validation: dict | No
         "recommendations": [_recommendation_view(r, snapshot) for r in recs],
         "footprint": _footprint_view(analysis, snapshot),
         "rejected": analysis.plan.rejected if analysis.plan else [],
+        "kept": analysis.plan.kept if analysis.plan else [],
         "unparsed": analysis.unparsed,
         "notes": [*(analysis.plan.notes if analysis.plan else []), *snapshot.notes],
         "statements": statements,
@@ -159,16 +160,29 @@ def _n_plus_one_view(f: Finding, snapshot: Snapshot) -> dict[str, Any]:
             endpoints[trace.label or trace.id] += 1
         if not ev.get("call_site") and not ev.get("call_sites"):
             sites += [e.call_site for e in hits if e.call_site]
-    roles = {repeated: "repeated statement", parent: "runs after"}
+    roles = {repeated: "repeated statement", parent: "runs after",
+             **{n.get("repeated_statement"): "repeated inside that loop" for n in ev.get("nested") or []
+                if isinstance(n, dict)}}
     order = [fp for fp in (repeated, parent) if fp] + [fp for fp in f.statements if fp not in (repeated, parent)]
     queries = [(roles.get(fp, "statement"), fp, _query_text(fp, snapshot, ev)) for fp in order]
+    fix = ev.get("fix") if isinstance(ev.get("fix"), dict) else {}
     return {"f": f, "call_sites": list(dict.fromkeys(sites))[:20],
             "endpoints": endpoints.most_common(10) or ([(endpoint, ev.get("requests") or 0)] if endpoint else []),
-            "per_request": ev.get("count_per_request"), "requests": ev.get("requests"),
-            "time_per_request_ms": ev.get("time_per_request_ms"),
+            "per_request": ev.get("queries_per_request") or ev.get("count_per_request"),
+            "requests": ev.get("requests"),
+            "time_per_request_ms": ev.get("time_per_request_ms"), "total_time_ms": ev.get("total_time_ms"),
+            "fix_code": _fix_code(fix), "fix_at": fix.get("at"),
             "queries": [q for q in queries if q[2]],
             "evidence": _flat_evidence({k: v for k, v in ev.items()
-                                        if k not in ("call_sites", "call_site", "parent_query", "repeated_query")})}
+                                        if k not in ("call_sites", "call_site", "parent_query", "repeated_query",
+                                                     "fix")})}
+
+
+def _fix_code(fix: dict) -> str | None:
+    """The loader option to add, and its import."""
+    if not fix.get("options"):
+        return None
+    return f".options({', '.join(fix['options'])})" + (f"\n# {fix['import']}" if fix.get("import") else "")
 
 
 def _query_text(fp: str, snapshot: Snapshot, evidence: dict) -> str | None:

@@ -57,7 +57,8 @@ def revision_summary(recs: list[Recommendation], queries: Mapping[str, str]) -> 
     parts = []
     for rec in recs:
         if rec.action == "create":
-            lines = [f"Creates index {rec.name} on {rec.table}.",
+            lines = [f"Creates index {rec.name} on {rec.table}"
+                     + (f" and on its {len(rec.partitions)} partitions." if rec.partitions else "."),
                      f"Estimated size {human_bytes(rec.estimated_size_bytes)}; estimated gain: "
                      f"{gain_text(rec)}."]
             if rec.reason:
@@ -74,6 +75,8 @@ def revision_summary(recs: list[Recommendation], queries: Mapping[str, str]) -> 
             lines = [f"Drops index {rec.name} on {rec.table}."]
             if rec.reason:
                 lines.append(f"Why: {rec.reason}")
+            if rec.risk:
+                lines.append(f"Risk: {rec.risk}")
             lines += [f"{key}: {value}" for key, value in rec.evidence.items()
                       if key not in ("definition", "queries", "plan_after", "plan_before")]
             if rec.evidence.get("definition"):

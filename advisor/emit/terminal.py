@@ -39,6 +39,11 @@ def print_analysis(console: Console, analysis: Analysis, *, verbose: bool = Fals
         console.print(findings_table(analysis))
     if ranked_recommendations(analysis):
         console.print(recommendations_table(analysis))
+    for r in ranked_recommendations(analysis):
+        if r.risk:
+            console.print(Text(f"drop {r.name} risks: {r.risk}", style="yellow"))
+    if verbose and analysis.plan and analysis.plan.kept:
+        console.print(kept_table(analysis))
     if verbose and analysis.plan and analysis.plan.rejected:
         console.print(rejected_table(analysis))
     if verbose and analysis.unparsed:
@@ -88,4 +93,13 @@ def rejected_table(analysis: Analysis) -> Table:
         key = ", ".join(r.index.columns) + (f" INCLUDE ({', '.join(r.index.include)})" if r.index.include else "")
         key += f" WHERE {r.index.where}" if r.index.where else ""
         table.add_row(Text(r.index.table), Text(key), Text(r.reason))
+    return table
+
+
+def kept_table(analysis: Analysis) -> Table:
+    table = Table(title="Indexes kept although a rule flagged them")
+    for col in ("index", "rule", "why it stays"):
+        table.add_column(col, overflow="fold")
+    for k in analysis.plan.kept:
+        table.add_row(Text(k.index), Text(k.rule), Text(k.reason))
     return table

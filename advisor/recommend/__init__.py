@@ -41,6 +41,8 @@ class RecommendSettings:
     (pg_stats ``avg_width``: text bodies, jsonb, bytea). ``min_all_visible``: no INCLUDE on a
     table with less than this share of its pages all-visible (``relallvisible / relpages``):
     its index-only scans would read the heap anyway.
+    ``drop_min_stats_days``: an index is advised dropped for having no scans only when the usage
+    statistics cover at least this many days (35: a monthly job ran at least once in them).
     """
 
     max_indexes: int | None = None
@@ -54,6 +56,7 @@ class RecommendSettings:
     max_width: int = 3
     min_table_rows: int = 1000
     allow_real_indexes: bool = False  # without HypoPG: real indexes in rolled-back transactions
+    drop_min_stats_days: float = 35.0
 
     @classmethod
     def from_config(cls, config) -> RecommendSettings:

@@ -2,6 +2,12 @@
 
     >>> _drop_reason(Finding("unused-index", "low", "m", evidence={"idx_scan": 0}))
     'unused-index: 0 scans since the statistics were reset'
+
+Drops come from the unused-index and redundant-index findings, and only the safe ones: never an
+index backing a constraint or the only one serving a foreign key, not on scan counts alone for a
+GiST/GIN/BRIN or expression index, and not before the usage statistics cover
+``drop_min_stats_days``. Each one kept is in ``Plan.kept`` with its reason; each drop says what
+it risks.
 """
 
 from __future__ import annotations
@@ -9,13 +15,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from advisor.ddl import create_index_sql, drop_index_sql, index_name
+from advisor.analyze.drop_safety import scan_counts_tell, stats_days, work_besides_scans
+from advisor.ddl import build_index_sql, drop_index_sql
+from advisor.emit.summaries import human_bytes
 from advisor.errors import AdvisorError
 from advisor.model import (
     Analysis,
     Catalog,
     Finding,
+    Index,
     IndexSpec,
+    Kept,
     Plan,
     QueryShape,
     Recommendation,
@@ -26,6 +36,7 @@ from advisor.model import (
 from advisor.recommend import RecommendSettings
 from advisor.recommend.candidates import TRGM, attributes, generate, partial_reason
 from advisor.recommend.covering import IncludeRules
+from advisor.recommend.naming import Names
 from advisor.recommend.narrow import Refined, Tolerance, refine
 from advisor.recommend.samples import bind, typical_parameters
 from advisor.recommend.select import Evaluator, Item, Limits, select
@@ -46,7 +57,8 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
     started = time.monotonic()
     shapes = analysis.shapes or _shapes(snapshot)
     plan = Plan()
-    plan.recommendations += drops(analysis.findings, snapshot.catalog)
+    dropped, plan.kept = drops(analysis.findings, snapshot.catalog, settings, snapshot.created_at)
+    plan.recommendations += dropped
     progress("generating candidate indexes")
     items, candidates = workload(snapshot, shapes, settings)
     if not candidates:
@@ -72,11 +84,12 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
         evaluator = Evaluator(whatif, items)
         trigram = _unique([c for c in candidates if c.opclass == TRGM]
                           + _trigram_from_findings(analysis.findings, snapshot.catalog))
+        names = Names(snapshot.catalog)
         chosen = _choose(evaluator, [c for c in candidates if c.opclass != TRGM], items, snapshot,
-                         shapes, settings, plan)
+                         shapes, settings, plan, names)
         room = None if settings.max_indexes is None else max(settings.max_indexes - len(chosen), 0)
         served = _trigram_served(snapshot, shapes, analysis.findings)
-        plan.recommendations += _trigram(trigram[:room], snapshot.catalog, plan, served)
+        plan.recommendations += _trigram(trigram[:room], snapshot.catalog, plan, served, names)
         plan.rejected += [Rejected(s, f"over budget: the {settings.max_indexes} indexes allowed are taken")
                           for s in trigram[len(trigram) if room is None else room:]]
         plan.explain_calls = whatif.explain_calls
@@ -87,7 +100,7 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
 
 
 def _choose(ev: Evaluator, candidates: list[IndexSpec], items: list[Item], snapshot: Snapshot,
-            shapes: list[QueryShape], settings: RecommendSettings, plan: Plan) -> list[IndexSpec]:
+            shapes: list[QueryShape], settings: RecommendSettings, plan: Plan, names: Names) -> list[IndexSpec]:
     """Select within the budgets, narrow and merge, keep what saves enough measured time; the
     creates, the workload cost and a reason for every candidate left out go into ``plan``."""
     write_cost = _write_cost(snapshot, shapes, settings, plan.notes)
@@ -99,7 +112,7 @@ def _choose(ev: Evaluator, candidates: list[IndexSpec], items: list[Item], snaps
     chosen, slow = enough_time(ev, clock, refined.chosen, settings.min_saved_seconds_per_hour, unsized)
     if not (clock.measured and clock.hours):
         plan.notes.append(NO_WINDOW if clock.measured else NOT_TIMED)
-    plan.recommendations[:0] = _creates(ev, chosen, refined, clock, write_cost, snapshot.catalog)
+    plan.recommendations[:0] = _creates(ev, chosen, refined, clock, write_cost, snapshot.catalog, names)
     reasons = {spec.key(): (spec, reason, benefit) for spec, reason, benefit
                in [*selection.rejected.values(), *refined.rejected, *slow]}  # the latest reason
     keys = {c.key() for c in chosen}
@@ -179,31 +192,94 @@ def extend_attributes(items: list[Item]) -> dict[str, list[str]]:
     return attrs
 
 
-def drops(findings: list[Finding], catalog: Catalog) -> list[Recommendation]:
-    """DROP INDEX for unused and redundant indexes; never one backing a key or constraint."""
-    result, seen = [], set()
+def drops(findings: list[Finding], catalog: Catalog, settings: RecommendSettings | None = None,
+          at: str | None = None) -> tuple[list[Recommendation], list[Kept]]:
+    """DROP INDEX for the unused and redundant indexes it is safe to drop; the others kept, each
+    with its reason. ``at``: when the usage statistics were read (the snapshot's time)."""
+    settings = settings or RecommendSettings()
+    days = stats_days(catalog, at)
+    by_name = {i.qualname: i for i in catalog.indexes}
+    remaining = list(catalog.indexes)
+    result, kept, seen = [], [], set()
     for finding in findings:
         qualname = (finding.evidence or {}).get("index")
         if finding.rule not in DROP_RULES or not qualname or qualname in seen:
             continue
-        index = next((i for i in catalog.indexes if i.qualname == qualname), None)
-        if index is not None and (index.is_primary or index.is_unique or index.constraint):
-            continue
         seen.add(qualname)
-        result.append(Recommendation(
-            action="drop", table=finding.table or (index.table if index else ""),
-            name=qualname.split(".", 1)[-1], ddl=drop_index_sql(qualname),
-            estimated_size_bytes=int(finding.evidence.get("size_bytes") or 0),
-            reason=_drop_reason(finding), evidence=dict(finding.evidence),
-            statements=[StatementGain(s, 0, 0, 0) for s in finding.statements]))
-    return result
+        index = by_name.get(qualname)
+        why_not = _keep_reason(finding, index, catalog, remaining, days, settings)
+        if why_not:
+            kept.append(Kept(qualname, finding.rule, why_not))
+            continue
+        remaining.remove(index)
+        result.append(_drop(finding, index, days, settings, by_name))
+    return result, kept
 
 
-def _drop_reason(finding: Finding) -> str:
+def _keep_reason(finding: Finding, index: Index | None, catalog: Catalog, remaining: list[Index],
+                 days: float | None, settings: RecommendSettings) -> str | None:
+    if index is None:
+        return "not in the catalog: nothing shows what else it does"
+    besides = work_besides_scans(index, catalog, remaining)
+    if besides:
+        return besides
+    if finding.rule != "unused-index":
+        kept = by_qualname(catalog, finding.evidence.get("kept"))
+        return None if kept in remaining else "the index that makes it redundant is not kept"
+    method = scan_counts_tell(index)
+    if method:
+        return method
+    minimum = settings.drop_min_stats_days
+    if days is None and minimum > 0:
+        return (f"when its usage statistics start is unknown: no scans there cannot be weighed "
+                f"against drop_min_stats_days = {minimum:g}")
+    if days is not None and days < minimum:
+        return (f"its usage statistics cover {days:.1f} days, fewer than drop_min_stats_days = "
+                f"{minimum:g}: too short to call it unused (rarer jobs, month-end reports)")
+    return None
+
+
+def by_qualname(catalog: Catalog, qualname: str | None) -> Index | None:
+    return next((i for i in catalog.indexes if i.qualname == qualname), None)
+
+
+def _drop(finding: Finding, index: Index, days: float | None, settings: RecommendSettings,
+          by_name: dict[str, Index]) -> Recommendation:
+    evidence = dict(finding.evidence, columns=list(index.columns), method=index.method)
+    return Recommendation(
+        action="drop", table=index.table, name=index.name, ddl=drop_index_sql(index.qualname),
+        estimated_size_bytes=int(finding.evidence.get("size_bytes") or index.size_bytes or 0),
+        reason=_drop_reason(finding, days, settings), evidence=evidence,
+        risk=_drop_risk(finding, index, days, by_name),
+        statements=[StatementGain(s, 0, 0, 0) for s in finding.statements])
+
+
+def _drop_reason(finding: Finding, days: float | None = None,
+                 settings: RecommendSettings | None = None) -> str:
     if finding.rule == "unused-index":
-        return f"unused-index: {finding.evidence.get('idx_scan', 0)} scans since the statistics were reset"
+        scans = finding.evidence.get("idx_scan", 0)
+        if days is None:
+            return f"unused-index: {scans} scans since the statistics were reset"
+        minimum = (settings or RecommendSettings()).drop_min_stats_days
+        return (f"unused-index: {scans} scans in the {days:.1f} days the usage statistics cover "
+                f"(since {finding.evidence.get('stats_since') or finding.evidence.get('stats_reset')}; "
+                f"drop_min_stats_days = {minimum:g})")
     kept = finding.evidence.get("kept", "another index")
     return f"redundant-index: {kept} serves the same searches"
+
+
+def _drop_risk(finding: Finding, index: Index, days: float | None, by_name: dict[str, Index]) -> str:
+    size = human_bytes(index.size_bytes)
+    if finding.rule == "unused-index":
+        window = "the window of statistics" if days is None else f"the {days:.0f} days of statistics"
+        return (f"a query {window} did not see (a rarer job, or one run on a replica: scan counts "
+                f"are per server) loses this index and may fall back to a sequential scan; getting "
+                f"it back is a concurrent build of about {size} (the downgrade does it)")
+    keeper = by_name.get(finding.evidence.get("kept", ""))
+    wider = f" ({human_bytes(keeper.size_bytes)} against {size})" if keeper is not None else ""
+    return (f"queries that used it move to {finding.evidence.get('kept', 'the index kept')}, a wider "
+            f"index{wider}: a little more I/O per lookup, and a plan may change where the two "
+            "estimate differently")
 
 
 def _limits(settings: RecommendSettings) -> Limits:
@@ -235,8 +311,15 @@ def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: Recommen
     return WriteCost(writes, settings.write_overhead_factor)
 
 
+def _named(spec: IndexSpec, names: Names) -> dict:
+    """The name, the per-partition steps and the DDL of a new index."""
+    name = names.take(spec)
+    partitions = names.partitions(spec, name)
+    return {"name": name, "partitions": partitions, "ddl": build_index_sql(spec, name, partitions)}
+
+
 def _creates(ev: Evaluator, chosen: list[IndexSpec], refined: Refined, clock: Clock,
-             write_cost: WriteCost, catalog: Catalog) -> list[Recommendation]:
+             write_cost: WriteCost, catalog: Catalog, names: Names) -> list[Recommendation]:
     result = []
     for spec in chosen:
         gains = []
@@ -247,7 +330,6 @@ def _creates(ev: Evaluator, chosen: list[IndexSpec], refined: Refined, clock: Cl
                 gains.append(StatementGain(item.key, item.weight, round(before, 2), round(after, 2)))
         saved = clock.saved_ms(ev, spec, chosen) if clock.measured else None
         writes = write_cost.describe(spec)
-        name = index_name(spec)
         table = catalog.table(spec.table)
         evidence = {"time_saved_ms": None if saved is None else round(saved, 2),
                     "time_saved_s_per_hour": None if saved is None or clock.per_hour(saved) is None
@@ -258,7 +340,7 @@ def _creates(ev: Evaluator, chosen: list[IndexSpec], refined: Refined, clock: Cl
                     "refined": refined.history.get(spec.key(), [])}
         marginal = ev.delta(ev.relevant(spec), without_it, chosen)[0] - write_cost(spec)
         result.append(Recommendation(
-            action="create", table=spec.table, name=name, ddl=create_index_sql(spec, name),
+            action="create", table=spec.table, **_named(spec, names),
             index=spec, estimated_size_bytes=ev.size(spec), statements=gains,
             benefit=round(refined.benefit.get(spec.key(), marginal), 2),
             write_overhead=round(write_cost(spec), 2),
@@ -298,19 +380,18 @@ def _caveats(spec: IndexSpec, catalog: Catalog) -> list[str]:
 
 
 def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan,
-             served: Callable[[IndexSpec], list[StatementGain]]) -> list[Recommendation]:
+             served: Callable[[IndexSpec], list[StatementGain]], names: Names) -> list[Recommendation]:
     """Trigram GIN indexes for leading-wildcard LIKE: HypoPG cannot cost GIN, so they are advised
     from the shape alone, with the extension they need and the statements they serve."""
     result = []
     installed = "pg_trgm" in catalog.extensions
     for spec in specs:
-        name = index_name(spec)
         needs = None if installed else "pg_trgm"
-        ddl = create_index_sql(spec, name)
+        named = _named(spec, names)
         if needs:
-            ddl = "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n" + ddl
+            named["ddl"] = "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n" + named["ddl"]
         result.append(Recommendation(
-            action="create", table=spec.table, name=name, ddl=ddl, index=spec,
+            action="create", table=spec.table, **named, index=spec,
             statements=served(spec),
             reason="leading-wildcard LIKE/ILIKE: a B-tree cannot serve it, a trigram GIN can "
                    "(not costed: HypoPG cannot simulate GIN indexes)",

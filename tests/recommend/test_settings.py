@@ -38,3 +38,11 @@ def test_narrowing_and_time_settings_from_config():
     assert defaults.narrow_tolerance == RecommendSettings().narrow_tolerance  # unset: the settings' own
     with pytest.raises(AdvisorError, match="narrow_tolerance"):
         config_from_dict({"recommend": {"narrow_tolerance": -1}})
+
+
+def test_the_drop_minimum_is_a_named_setting():
+    assert RecommendSettings.from_config(config_from_dict({})).drop_min_stats_days == 35
+    config = config_from_dict({"recommend": {"drop_min_stats_days": 90}})
+    assert RecommendSettings.from_config(config).drop_min_stats_days == 90
+    with pytest.raises(AdvisorError, match="drop_min_stats_days must be a number >= 0"):
+        config_from_dict({"recommend": {"drop_min_stats_days": "a month"}})

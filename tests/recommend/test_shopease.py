@@ -71,12 +71,23 @@ def test_nothing_for_low_selectivity_filters_or_tiny_tables(shopease_plan):
         assert not any(r.table.endswith("." + plant.table) for r in _creates(plan)), plant.id
 
 
-def test_redundant_and_unused_indexes_dropped(shopease_plan):
-    _, plan, _ = shopease_plan
+def test_redundant_dropped_unused_kept_until_the_statistics_cover_enough_days(shopease_plan):
+    from advisor.analyze import analyze
+    from advisor.recommend import RecommendSettings
+    from advisor.recommend.plan import drops
+
+    snapshot, plan, _ = shopease_plan
     dropped = {r.name for r in plan.recommendations if r.action == "drop"}
-    for plant in by_kind("redundant_index", "unused_index"):
+    kept = {k.index.split(".")[-1]: k.reason for k in plan.kept}
+    for plant in by_kind("redundant_index"):
+        assert plant.ideal.split()[-1] in dropped, plant.id
+    for plant in by_kind("unused_index"):  # statistics a few seconds old: no drop on 0 scans
         name = plant.ideal.split()[-1]
-        assert name in dropped, plant.id
+        assert name not in dropped and "drop_min_stats_days = 35" in kept[name], plant.id
+    anyway, _ = drops(analyze(snapshot).findings, snapshot.catalog,
+                      RecommendSettings(drop_min_stats_days=0), snapshot.created_at)
+    assert {p.ideal.split()[-1] for p in by_kind("redundant_index", "unused_index")} <= {r.name for r in anyway}
+    assert all(r.risk and r.reason for r in anyway)
 
 
 def test_new_indexes_are_narrow_and_include_no_text(shopease_plan):
