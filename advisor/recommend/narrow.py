@@ -133,6 +133,7 @@ def refine(ev: Evaluator, chosen: list[IndexSpec], candidates: list[IndexSpec], 
         changed = _merge(refined, costs, catalog, tolerance, budget) or changed
         if not changed:
             break
+    _apart(refined, costs, catalog, tolerance)
     for spec in refined.chosen:
         refined.narrower[spec.key()] = _narrowest(spec, refined.chosen, costs, catalog, tolerance)
     refined.narrower = {k: v for k, v in refined.narrower.items() if v}
@@ -287,6 +288,24 @@ def _merge(refined: Refined, costs: _Costs, catalog, tolerance: Tolerance, budge
                                      for s in absorbed]
                 return True
     return False
+
+
+def _apart(refined: Refined, costs: _Costs, catalog, tolerance: Tolerance) -> None:
+    """Why two indexes led by the same column stay two: what the best single one would lose."""
+    for a, b in itertools.combinations(list(refined.chosen), 2):
+        if not _overlap(a, b):
+            continue
+        options = [admissible(o, catalog, tolerance.include)
+                   for o in (a, b, _common_prefix(a, b), _union(a, b), _union(b, a)) if o is not None]
+        steps = [costs.compare([a, b], o, refined.chosen) for o in options
+                 if costs.size(o) < costs.size(a) + costs.size(b)]
+        best = min(steps, key=lambda step: step.loss, default=None)
+        if best is None or best.gain <= 0:
+            continue
+        for spec, other in ((a, b), (b, a)):
+            refined.history.setdefault(spec.key(), []).append(
+                f"kept apart from {index_name(other)} (led by the same column): one index for both "
+                f"would lose {_pct(best.loss, best.gain)} of their gain")
 
 
 def _overlap(a: IndexSpec, b: IndexSpec) -> bool:

@@ -1,6 +1,7 @@
 """Advice a reviewer merges as-is, on a real server: wide INCLUDE columns struck, HOT updates
 charged, overlapping indexes merged, a low-selectivity count(*) left alone."""
 
+import re
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -215,3 +216,19 @@ def test_narrowing_keeps_the_workloads_remaining_cost_and_time_within_the_tolera
         quiet = refined(Clock({lines.fingerprint: 1_000.0, scan.fingerprint: 600_000.0}, hours=1.0))
         assert [s.key() for s in quiet.chosen] == [narrow.key()]
         assert "narrowed from" in quiet.history[narrow.key()][-1] and "per hour" in quiet.history[narrow.key()][-1]
+
+
+def test_two_indexes_led_by_the_same_column_kept_apart_say_why(db):
+    snapshot = _snapshot(db, [
+        Statement("SELECT id, created_at FROM items WHERE shop_id = $1 ORDER BY created_at DESC LIMIT 10",
+                  calls=400),
+        Statement("SELECT id FROM items WHERE shop_id = $1 AND price = $2", calls=400)])
+    items, candidates = workload(snapshot, extract_shapes(snapshot), RecommendSettings())
+    pair = [IndexSpec("public.items", ["shop_id", "created_at DESC"]), IndexSpec("public.items", ["shop_id", "price"])]
+    with WhatIf.open(db) as w:
+        refined = refine(Evaluator(w, items), pair, candidates, snapshot.catalog, Tolerance(narrow=0.0),
+                         lambda s: 0.0)
+    assert [s.key() for s in refined.chosen] == [s.key() for s in pair]  # each serves what the other cannot
+    for spec, other in ((pair[0], "ix_items_shop_id_price"), (pair[1], "ix_items_shop_id_created_at")):
+        (line,) = [x for x in refined.history[spec.key()] if x.startswith("kept apart from")]
+        assert other in line and re.search(r"would lose [1-9][\d.]*% of their gain", line), line
