@@ -110,7 +110,8 @@ def for_access(access: TableAccess, table: Table, max_width: int = 3) -> list[In
     specs += _partials(attrs, q, leading, tails, max_width)
     # A join key is probed from the other side, one key at a time: only an index led by that
     # key serves the probe, and covering it saves a heap visit per joined row.
-    specs += _covering(specs[:1] + [IndexSpec(q, [c]) for c in access.join_columns], access, table)
+    specs += _covering(specs[:1], access, table, lookup=True)
+    specs += _covering([IndexSpec(q, [c]) for c in access.join_columns], access, table, lookup=False)
     specs += [IndexSpec(q, [c], method="gin", opclass=TRGM) for c in attrs.trigram]
     return _unique_specs(specs)
 
@@ -188,15 +189,16 @@ def _partials(attrs: _Attrs, q: str, leading: list[str], tails: list[str], max_w
         yield IndexSpec(q, (keys or [column])[:max_width], where=where)
 
 
-def _covering(specs: list[IndexSpec], access: TableAccess, table: Table):
-    """INCLUDE the other columns read, where a lookup finds several rows: covering saves one heap
-    visit per row found, so a key that finds one row (a unique column) saves almost nothing at
-    the price of a second copy of those columns."""
+def _covering(specs: list[IndexSpec], access: TableAccess, table: Table, *, lookup: bool):
+    """INCLUDE the other columns read. For the statement's own lookup only where it finds several
+    rows: covering saves one heap visit per row found, so a key that finds one row (a unique
+    column) saves one visit per call at the price of a second copy of those columns. A join key
+    is probed once per row of the other side, so there the visits saved add up whatever it finds."""
     for spec in specs:
         keys = {_bare(c) for c in spec.columns}
         extra = [c for c in access.columns_used if c not in keys]
         if extra and len(extra) <= MAX_INCLUDE and spec.where is None and \
-                _rows_per_lookup(spec, access, table) >= COVER_MIN_ROWS:
+                (not lookup or _rows_per_lookup(spec, access, table) >= COVER_MIN_ROWS):
             yield IndexSpec(spec.table, spec.columns, include=extra)
 
 
