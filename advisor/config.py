@@ -49,6 +49,12 @@ class RecommendConfig:
     max_indexes: int | None = None
     max_index_size: str | None = None  # e.g. "500MB"
     write_overhead: float = 1.0  # weight of the estimated index-maintenance cost
+    # None: RecommendSettings' default (its docstring explains each)
+    min_saved_seconds_per_hour: float | None = None  # measured time an index must save per hour
+    narrow_tolerance: float | None = None  # share of its gain a narrower variant may lose
+    max_include_width: int | None = None  # bytes (pg_stats avg_width) an INCLUDE column may take
+    min_all_visible: float | None = None  # all-visible share of a table below which INCLUDE is struck
+    drop_min_stats_days: float | None = None  # days of usage statistics a drop needs (default 35)
     time_limit: float | None = None  # seconds the index selection may take (the best so far then)
 
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 
-from advisor.model import IndexSpec
+from advisor.model import IndexSpec, PartitionIndex
 
 MAX_IDENTIFIER_BYTES = 63
 _SIMPLE = re.compile(r"^[a-z_][a-z0-9_$]*$")
@@ -81,6 +82,16 @@ def _truncate(name: str, seed: str) -> str:
     return head + suffix
 
 
+def with_suffix(name: str, suffix: str) -> str:
+    """``name`` + ``suffix``, ``name`` cut so the whole fits in 63 bytes.
+
+    >>> len(with_suffix("x" * 63, "_2").encode()), with_suffix("ix_a", "_2")
+    (63, 'ix_a_2')
+    """
+    room = MAX_IDENTIFIER_BYTES - len(suffix.encode())
+    return name.encode()[:room].decode(errors="ignore") + suffix
+
+
 def index_name(spec: IndexSpec) -> str:
     """``ix_<table>_<cols>`` [``_partial``/``_trgm``], at most 63 bytes, the same for the same spec.
 
@@ -118,14 +129,14 @@ def _key_sql(column: str, opclass: str | None) -> str:
 
 
 def create_index_sql(spec: IndexSpec, name: str, *, concurrently: bool = True,
-                     if_not_exists: bool = True) -> str:
-    """The CREATE INDEX statement for ``spec`` named ``name``."""
+                     if_not_exists: bool = True, only: bool = False) -> str:
+    """The CREATE INDEX statement for ``spec`` named ``name`` (``only``: ON ONLY a partitioned table)."""
     words = ["CREATE", "UNIQUE INDEX" if spec.unique else "INDEX"]
     if concurrently:
         words.append("CONCURRENTLY")
     if if_not_exists:
         words.append("IF NOT EXISTS")
-    words += [quote_ident(name), "ON", qualified(spec.table)]
+    words += [quote_ident(name), "ON"] + (["ONLY"] if only else []) + [qualified(spec.table)]
     if spec.method and spec.method != "btree":
         words += ["USING", spec.method]
     words.append("(" + ", ".join(_key_sql(c, spec.opclass) for c in spec.columns) + ")")
@@ -134,6 +145,50 @@ def create_index_sql(spec: IndexSpec, name: str, *, concurrently: bool = True,
     if spec.where:
         words.append(f"WHERE {spec.where}")
     return " ".join(words)
+
+
+def beside(table_qualname: str, name: str) -> str:
+    """The qualname of index ``name`` on ``table_qualname``: an index lives in its table's schema.
+
+    >>> beside("archive.events_2023", "ix_events_2023_at")
+    'archive.ix_events_2023_at'
+    """
+    schema = table_qualname.split(".", 1)[0] if "." in table_qualname else None
+    return f"{schema}.{name}" if schema else name
+
+
+def attach_index_sql(parent_index: str, child_index: str) -> str:
+    """Attach a partition's index to its parent's index (both ``schema.name``).
+
+    >>> attach_index_sql("public.ix_events_at", "archive.ix_events_2024_at")
+    'ALTER INDEX public.ix_events_at ATTACH PARTITION archive.ix_events_2024_at'
+    """
+    return f"ALTER INDEX {qualified(parent_index)} ATTACH PARTITION {qualified(child_index)}"
+
+
+def build_index_sql(spec: IndexSpec, name: str, partitions: list[PartitionIndex] = ()) -> str:
+    """The statements that build ``spec`` online, to run by hand (outside a transaction).
+
+    A plain table: one ``CREATE INDEX CONCURRENTLY``. A partitioned table, which cannot take
+    one: ``CREATE INDEX ... ON ONLY`` it (no data, instant), then per partition a concurrent
+    build (``ON ONLY`` for a partitioned partition) and ``ALTER INDEX ... ATTACH PARTITION``.
+
+    >>> from advisor.model import PartitionIndex
+    >>> print(build_index_sql(IndexSpec("public.events", ["at"]), "ix_events_at",
+    ...       [PartitionIndex("public.events_2024", "ix_events_2024_at", "public.ix_events_at")]))
+    CREATE INDEX ix_events_at ON ONLY public.events (at);
+    CREATE INDEX CONCURRENTLY ix_events_2024_at ON public.events_2024 (at);
+    ALTER INDEX public.ix_events_at ATTACH PARTITION public.ix_events_2024_at
+    """
+    if not partitions:
+        return create_index_sql(spec, name, if_not_exists=False)
+    steps = [create_index_sql(spec, name, concurrently=False, if_not_exists=False, only=True)]
+    for step in partitions:
+        child = replace(spec, table=step.table)
+        steps.append(create_index_sql(child, step.name, concurrently=not step.only, if_not_exists=False,
+                                      only=step.only))
+        steps.append(attach_index_sql(step.attach_to, beside(step.table, step.name)))
+    return ";\n".join(steps)
 
 
 def drop_index_sql(qualname: str, *, concurrently: bool = True, if_exists: bool = True) -> str:

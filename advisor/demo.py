@@ -19,6 +19,7 @@ import psycopg
 
 from advisor.demo_claims import claims
 from advisor.embedded import EmbeddedPostgres
+from advisor.emit.footprint import footprint
 from advisor.model import Analysis
 from advisor.validate import prune
 
@@ -51,7 +52,8 @@ def run_demo(settings: DemoSettings, step: Callable[[str], None] = lambda s: Non
         revisions = pipeline.write_migrations(analysis, migrations)
         step("validating on a scratch copy: before, after the indexes, and with eager loading")
         validation = _validate(dsn, migrations, analysis, settings, step)
-        validation["pruned"] = prune(analysis.plan, validation, migrations) if analysis.plan else []
+        queries = {s.fingerprint: s.query for s in pipeline.snapshot.statements}
+        validation["pruned"] = prune(analysis.plan, validation, migrations, queries) if analysis.plan else []
         report = pipeline.write_report(analysis, settings.out_dir / "advisor-report.html", validation)
         _write_json(settings.out_dir / "analysis.json", analysis.to_dict())
     summary = _summary(rows, analysis, revisions, validation, report, settings)
@@ -81,6 +83,7 @@ def _traced_workload(pg: EmbeddedPostgres, dsn: str, settings: DemoSettings) -> 
                      eager=False, warmup=0, before_request=tracer.before_request,
                      after_request=tracer.after_request, engine_hook=tracer.instrument)
     finally:
+        tracer.close()
         _set_statement_logging(pg, on=False)
     return path
 
@@ -146,6 +149,7 @@ def _summary(rows, analysis, revisions, validation, report, settings) -> dict:
         "overall": validation.get("overall"),
         "open_loop_rate": validation.get("open_loop_rate"),
         "indexes_created": [r.name for r in plan.recommendations if r.action == "create"] if plan else [],
+        "index_footprint": footprint(plan),
         "indexes_dropped": [r.name for r in plan.recommendations if r.action == "drop"] if plan else [],
         "pruned": validation.get("pruned", []),
         "recommendations": validation.get("recommendations", []),

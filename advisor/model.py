@@ -141,6 +141,7 @@ class Table(Serializable):
     columns: list[Column] = field(default_factory=list)
     reltuples: float = 0.0
     relpages: int = 0
+    relallvisible: int | None = None  # pages all-visible (index-only scans skip the heap); None: not captured
     size_bytes: int = 0
     n_live_tup: int = 0
     n_tup_ins: int = 0
@@ -201,6 +202,10 @@ class Catalog(Serializable):
     available_extensions: list[str] = field(default_factory=list)
     stats_reset: str | None = None  # pg_stat_database.stats_reset (ISO 8601)
     pgss_stats_reset: str | None = None  # pg_stat_statements_info.stats_reset (PG14+)
+    server_started: str | None = None  # pg_postmaster_start_time() (ISO 8601)
+    # "schema.name" of every relation in the user schemas (tables, indexes, sequences, views...):
+    # a new index's name must be none of them. None in snapshots taken before it was captured.
+    relation_names: list[str] | None = None
 
     def table(self, qualname: str) -> Table | None:
         return next((t for t in self.tables if t.qualname == qualname), None)
@@ -218,6 +223,11 @@ class Catalog(Serializable):
     def indexes_on(self, qualname: str) -> list[Index]:
         return [i for i in self.indexes if i.table == qualname]
 
+    def taken_names(self) -> set[str]:
+        """``schema.name`` of every relation: index names share the namespace with tables."""
+        known = {t.qualname for t in self.tables} | {i.qualname for i in self.indexes}
+        return known | set(self.relation_names or ())
+
     def partitions(self, qualname: str) -> list[Table]:
         """The direct partitions of a partitioned table."""
         return [t for t in self.tables if t.partition_of == qualname]
@@ -233,6 +243,22 @@ class Catalog(Serializable):
 
 
 @dataclass
+class OrmLoad(Serializable):
+    """What the SQLAlchemy ORM loaded with one statement (the app hook records it).
+
+    ``path`` runs from the entity a query loaded to the relationship this statement loads:
+    ``["Order.items", "OrderItem.product"]`` for an order line's product, lazily loaded from the
+    lines of orders a query returned. ``collections`` says, per step, whether it is a collection.
+    """
+
+    entities: list[str] = field(default_factory=list)  # mapped classes it returns, e.g. ["Order"]
+    relationship: str | None = None  # "OrderItem.product" when it loads a relationship
+    lazy: bool = False  # a lazy load (an attribute touched), not an eager loader's query
+    path: list[str] = field(default_factory=list)
+    collections: list[bool] = field(default_factory=list)
+
+
+@dataclass
 class TraceEvent(Serializable):
     """One statement executed within a request or transaction."""
 
@@ -242,6 +268,7 @@ class TraceEvent(Serializable):
     offset_ms: float = 0.0  # since the start of its trace
     params: list[str] | None = None
     call_site: str | None = None  # "path/to/file.py:42 in function" for app-side traces
+    orm: OrmLoad | None = None  # what the ORM loaded with it (app hook; see Trace.orm_hooked)
 
     def __post_init__(self):
         if not self.fingerprint:
@@ -258,6 +285,7 @@ class Trace(Serializable):
     source: str  # "log" or "app"
     label: str | None = None  # the request's name, e.g. the endpoint
     events: list[TraceEvent] = field(default_factory=list)
+    orm_hooked: bool = False  # the hook watched the ORM: an event without ``orm`` is no ORM load
 
 
 @dataclass
@@ -408,6 +436,20 @@ class StatementGain(Serializable):
 
 
 @dataclass
+class PartitionIndex(Serializable):
+    """One step of building an index on a partitioned table: the index on one partition.
+
+    ``only``: the partition is partitioned itself, so its index is made ``ON ONLY`` it and its own
+    partitions' indexes are attached to it (they come before it in the list).
+    """
+
+    table: str  # qualname of the partition
+    name: str  # the index on it (in the partition's schema)
+    attach_to: str  # qualname of the index it is attached to (on the partition's parent)
+    only: bool = False
+
+
+@dataclass
 class Recommendation(Serializable):
     action: str  # "create" or "drop"
     table: str
@@ -421,6 +463,9 @@ class Recommendation(Serializable):
     reason: str = ""  # why: the finding it answers; for drops, the evidence
     evidence: dict[str, Any] = field(default_factory=dict)
     requires_extension: str | None = None  # e.g. "pg_trgm"
+    risk: str = ""  # for drops: what dropping it risks, in words
+    # for creates on a partitioned table: the index on each partition, children before parents
+    partitions: list[PartitionIndex] = field(default_factory=list)
 
 
 @dataclass
@@ -431,9 +476,19 @@ class Rejected(Serializable):
 
 
 @dataclass
+class Kept(Serializable):
+    """An existing index a finding calls unused or redundant, kept: why dropping it is not advised."""
+
+    index: str  # qualname
+    rule: str
+    reason: str
+
+
+@dataclass
 class Plan(Serializable):
     recommendations: list[Recommendation] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    kept: list[Kept] = field(default_factory=list)
     cost_before: float = 0.0  # weighted workload cost, no new index
     cost_after: float = 0.0  # with the chosen creates (hypothetical)
     explain_calls: int = 0

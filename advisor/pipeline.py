@@ -104,12 +104,27 @@ class Pipeline:
         with console.phases() as on_progress:
             return recommend(self.dsn, self.snapshot, analysis, settings, on_progress)
 
-    def write_migrations(self, analysis: Analysis, directory: Path, *, batch: bool = False):
+    @staticmethod
+    def check_migrations(directory: Path, dsn: str) -> None:
+        """Fail early when the database is not at the head of the history at ``directory``."""
+        from advisor.emit.alembic_project import check_database, find_project
+
+        check_database(find_project(Path(directory)), dsn)
+
+    def write_migrations(self, analysis: Analysis, directory: Path, *, split: bool = False,
+                         drops: bool = False):
+        """Revisions into the app's Alembic history at ``directory`` (or a standalone project);
+        with a DSN, the database must be at that history's head. Notes land in the plan's."""
         from advisor.emit.migrations import write_migrations
 
         if analysis.plan is None or not analysis.plan.recommendations:
             return []
-        return write_migrations(analysis.plan, directory, batch=batch, snapshot=self.snapshot)
+        left = sum(r.action == "drop" for r in analysis.plan.recommendations) if not drops else 0
+        if left:
+            analysis.plan.notes.append(f"{left} drop(s) advised but not written into the migrations: "
+                                       "--drops writes them, in a revision of their own")
+        return write_migrations(analysis.plan, directory, split=split, drops=drops,
+                                snapshot=self.snapshot, dsn=self.dsn, notes=analysis.plan.notes)
 
     def write_report(self, analysis: Analysis, path: Path, validation: dict | None = None) -> Path:
         from advisor.emit.report import write_report

@@ -1,4 +1,5 @@
-"""An app-side trace hook for SQLAlchemy: which statements each request ran, and from where.
+"""An app-side trace hook for SQLAlchemy: which statements each request ran, from where, and
+what the ORM loaded with them.
 
     >>> tracer = Tracer(Path("traces.jsonl"))             # doctest: +SKIP
     >>> tracer.instrument(engine)                         # doctest: +SKIP
@@ -6,21 +7,22 @@
     ...     list_orders(session)
     >>> traces = load([Path("traces.jsonl")])             # doctest: +SKIP
 
-Each request becomes one JSONL line ``{"id", "label", "events": [...]}``, written and flushed
-when the request ends; an event holds the statement (placeholders as ``$n``, the way the server
-and pg_stat_statements show it), its parameters, its duration, its offset in the request and the
-application's own call site: the first stack frame outside SQLAlchemy, the advisor, threading
-and installed packages. Requests are per thread, so a threaded app traces each request apart.
+Each request becomes one JSONL line ``{"id", "label", "orm_hooked", "events": [...]}``, written
+and flushed when the request ends; an event holds the statement (placeholders as ``$n``, the way
+the server and pg_stat_statements show it), its parameters, its duration, its offset in the
+request, the application's call site (``advisor.call_sites``: the first frame outside
+SQLAlchemy, the driver, the advisor and the standard library, relative to ``root``) and, for an
+ORM statement, what it loaded (``OrmLoad``: the lazily loaded relationship and the path to it).
+``instrument`` takes an Engine or an AsyncEngine. The current request is a context variable: threads, and asyncio tasks, each trace their own.
 The ShopEase driver calls ``before_request``/``after_request``/``instrument`` by those names.
 """
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import json
 import os
-import re
-import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -28,13 +30,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from advisor.errors import AdvisorError
-from advisor.model import Trace, TraceEvent
+from advisor.model import OrmLoad, Trace, TraceEvent
+from advisor.statement_hook import StatementHook, dollar_params
 
-_ADVISOR_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_SKIPPED = (os.sep + "sqlalchemy" + os.sep, os.sep + "site-packages" + os.sep,
-            os.sep + "dist-packages" + os.sep, "threading.py", os.sep + "concurrent" + os.sep,
-            "<frozen", os.sep + "contextlib.py")
-_PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s|%s")
+__all__ = ["Tracer", "dollar_params", "load"]
 
 
 class _Request:
@@ -47,29 +46,32 @@ class _Request:
 class Tracer:
     """Records the statements of each request into a JSONL file."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, root: Path | str | None = None):
         self.path = Path(path)
-        self._local = threading.local()
+        self._request: contextvars.ContextVar[_Request | None] = contextvars.ContextVar(
+            f"advisor_request_{id(self)}", default=None)
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._prefix = f"{os.getpid()}-{int(time.time())}"
+        self._hook = StatementHook(self._record, root)
 
     def instrument(self, engine) -> None:
-        from sqlalchemy import event
+        self._hook.watch(engine)
 
-        event.listen(engine, "before_cursor_execute", self._before)
-        event.listen(engine, "after_cursor_execute", self._after)
+    def close(self) -> None:
+        """Stop watching the engines (requests after this record nothing)."""
+        self._hook.unwatch()
 
     def before_request(self, label: str | None = None) -> None:
-        self._local.request = _Request(f"{self._prefix}-{next(self._ids)}", label)
+        self._request.set(_Request(f"{self._prefix}-{next(self._ids)}", label))
 
     def after_request(self, label: str | None = None) -> None:
-        request = getattr(self._local, "request", None)
-        self._local.request = None
+        request = self._request.get()
+        self._request.set(None)
         if request is None:
             return
-        line = json.dumps({"id": request.id, "label": request.label, "events": request.events},
-                          default=str)
+        line = json.dumps({"id": request.id, "label": request.label, "orm_hooked": True,
+                           "events": request.events}, default=str)
         with self._lock, self.path.open("a", encoding="utf-8") as handle:
             handle.write(line + "\n")
             handle.flush()
@@ -82,76 +84,13 @@ class Tracer:
         finally:
             self.after_request(label)
 
-    def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        conn.info.setdefault("advisor_started", []).append(time.perf_counter())
-
-    def _after(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        started = conn.info.get("advisor_started") or [time.perf_counter()]
-        begin = started.pop()
-        request = getattr(self._local, "request", None)
+    def _record(self, conn, event: dict) -> None:
+        request = self._request.get()
         if request is None:
             return
-        now = time.perf_counter()
-        query, params = dollar_params(statement, _first_row(parameters, executemany))
-        request.events.append({
-            "query": query, "params": params, "duration_ms": round((now - begin) * 1000, 3),
-            "offset_ms": round((begin - request.start) * 1000, 3), "call_site": call_site(),
-        })
-
-
-def _first_row(parameters, executemany: bool):
-    if executemany and isinstance(parameters, list | tuple) and parameters:
-        return parameters[0]
-    return parameters
-
-
-def dollar_params(statement: str, parameters) -> tuple[str, list[str | None] | None]:
-    """A DBAPI ``%(name)s`` / ``%s`` statement as ``$n`` text, with its parameters in order.
-
-        >>> dollar_params("SELECT * FROM t WHERE a = %(a)s AND b = %(b)s OR a = %(a)s", {"a": 1, "b": "x"})
-        ('SELECT * FROM t WHERE a = $1 AND b = $2 OR a = $1', ['1', 'x'])
-    """
-    numbers: dict[str, int] = {}
-    values: list = []
-    positional = iter(parameters) if isinstance(parameters, list | tuple) else iter(())
-
-    def replace(match: re.Match) -> str:
-        if match.group(0) == "%%":
-            return "%"
-        name = match.group(1)
-        if name is None:
-            values.append(next(positional, None))
-            return f"${len(values)}"
-        if name not in numbers:
-            values.append(parameters.get(name) if isinstance(parameters, dict) else None)
-            numbers[name] = len(values)
-        return f"${numbers[name]}"
-
-    if not parameters:
-        return statement, None
-    text = _PLACEHOLDER.sub(replace, statement)
-    return text, [None if v is None else str(v) for v in values]
-
-
-def call_site() -> str | None:
-    """``file.py:LINE in function`` of the first frame that is the application's own code."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        generated = filename.startswith("<")  # exec'd wrappers, e.g. SQLAlchemy's
-        if not generated and not filename.startswith(_ADVISOR_DIR) and not any(
-                s in filename for s in _SKIPPED):
-            return f"{_relative(filename)}:{frame.f_lineno} in {frame.f_code.co_name}"
-        frame = frame.f_back
-    return None
-
-
-def _relative(filename: str) -> str:
-    try:
-        relative = os.path.relpath(filename)
-    except ValueError:
-        return filename
-    return filename if relative.startswith("..") else relative
+        started = event.pop("started")
+        event["offset_ms"] = round((started - request.start) * 1000, 3)
+        request.events.append(event)
 
 
 def load(paths: Sequence[Path]) -> list[Trace]:
@@ -173,7 +112,10 @@ def _trace(line: str, path: Path, number: int) -> Trace:
         data = json.loads(line)
         events = [TraceEvent(query=e["query"], duration_ms=float(e.get("duration_ms", 0.0)),
                              offset_ms=float(e.get("offset_ms", 0.0)), params=e.get("params"),
-                             call_site=e.get("call_site")) for e in data["events"]]
-        return Trace(id=str(data["id"]), source="app", label=data.get("label"), events=events)
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+                             call_site=e.get("call_site"),
+                             orm=OrmLoad.from_dict(e["orm"]) if e.get("orm") else None)
+                  for e in data["events"]]
+        return Trace(id=str(data["id"]), source="app", label=data.get("label"), events=events,
+                     orm_hooked=bool(data.get("orm_hooked")))
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
         raise AdvisorError(f"not an advisor trace file: {path} line {number}") from None

@@ -27,7 +27,6 @@ import os
 import shlex
 import statistics
 import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -367,12 +366,15 @@ def _judge(plan: Plan | None, statements: list[dict], index_scans: dict[str, int
 
 
 def apply_migrations(dsn: str, directory: Path) -> None:
-    """``alembic upgrade head`` for ``directory`` against ``dsn``, in a child process."""
-    ini = directory / "alembic.ini"
-    if not ini.exists():
-        raise AdvisorError(f"{directory} has no alembic.ini: not an Alembic project")
-    done = subprocess.run([sys.executable, "-m", "alembic", "-c", str(ini), "-x", f"dsn={dsn}",
-                           "upgrade", "head"], capture_output=True, text=True,
+    """``alembic upgrade head`` for the project at ``directory`` against ``dsn``, in a child
+    process, through the project's own env.py (given ``-x dsn=`` and ``DATABASE_URL``)."""
+    from advisor.emit.alembic_project import find_project
+
+    project = find_project(Path(directory))
+    if project is None:
+        raise AdvisorError(f"{directory} is not an Alembic project")
+    argv, cwd = project.upgrade_command(dsn)
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True,
                           env={**os.environ, "DATABASE_URL": dsn})
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
@@ -417,11 +419,13 @@ def _in_place(dsn: str) -> Iterator[str]:
     yield dsn
 
 
-def prune(plan: Plan, result: dict, migrations: Path) -> list[str]:
-    """Drop the revisions of indexes that did not help from ``migrations``; their names."""
+def prune(plan: Plan, result: dict, migrations: Path, queries: dict[str, str] | None = None) -> list[str]:
+    """Take the indexes that did not help out of advisor's revisions in ``migrations``; their names.
+
+    ``queries`` (fingerprint -> SQL) keep the statements quoted in a revision written again."""
     from advisor.emit.migrations import remove_index_revisions
 
     useless = [r["name"] for r in result["recommendations"] if not r["helps"]]
     if useless:
-        remove_index_revisions(migrations, useless)
+        remove_index_revisions(migrations, useless, plan, queries)
     return useless

@@ -12,7 +12,8 @@ filters that the SQL text only names through the view's or the CTE's columns. Th
 directly: each scan's relation, alias and filter, the join conditions, the sort keys. They are put
 back together as one SELECT over the scanned relations (unqualified columns qualified with their
 scan's alias, the planner's implicit casts of a column removed) and read by the SQL shape walker,
-so both sources give the same kind of access. A partition stands for its partitioned table unless
+so both sources give the same kind of access - without the columns read, which a plain plan does
+not show (so no covering index is built on a guess). A partition stands for its partitioned table unless
 the statement names the partition itself.
 """
 
@@ -42,7 +43,10 @@ def plan_accesses(plan: Any, catalog: Catalog) -> list[TableAccess]:
     from advisor.analyze.shapes import extract_shape
 
     shape = extract_shape(_statement(scans, conditions, sort), catalog)
-    return [] if shape.parse_error else shape.tables
+    if shape.parse_error:
+        return []
+    accesses = [TableAccess(**{**a.__dict__, "columns_used": []}) for a in shape.tables]
+    return accesses  # what each scan outputs is not in a plain plan: no columns to cover
 
 
 def with_plan_accesses(shape: QueryShape, plan: Any, catalog: Catalog) -> QueryShape:
@@ -86,8 +90,13 @@ def _conditions(plan: Any) -> tuple[list[exp.Expression], list[str]]:
             if parsed is not None:
                 conditions.append(parsed)
         if node.get("Node Type") == "Sort" and not sort:
-            sort = [k for k in node.get("Sort Key") or [] if isinstance(k, str)]
+            sort = _sort_key(node)
     return conditions, sort
+
+
+def _sort_key(node: dict) -> list[str]:
+    keys = node.get("Sort Key")
+    return [k for k in keys if isinstance(k, str)] if isinstance(keys, list) else []
 
 
 def _condition(text: Any, alias: str | None) -> exp.Expression | None:
@@ -157,7 +166,7 @@ def _covered(shape: QueryShape, plan: Any, catalog: Catalog) -> bool:
         return False
     words: set[str] = set()
     for node, _ancestors in nodes(plan):
-        texts = [node.get(k) for k in CONDITIONS] + list(node.get("Sort Key") or [])
+        texts = [node.get(k) for k in CONDITIONS] + _sort_key(node)
         for text in (t for t in texts if isinstance(t, str)):
             words.update(_words(text))
     for qualname in tables:

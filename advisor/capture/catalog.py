@@ -29,7 +29,7 @@ _EXACT_SIZE = ("CASE WHEN {rel}.oid = ANY(%(locked)s) THEN {rel}.relpages::bigin
 _ESTIMATED_SIZE = "{rel}.relpages::bigint * current_setting('block_size')::bigint"
 
 TABLES = f"""
-SELECT c.oid, n.nspname, c.relname, c.reltuples, c.relpages, {{size}},
+SELECT c.oid, n.nspname, c.relname, c.reltuples, c.relpages, c.relallvisible, {{size}},
        coalesce(s.n_live_tup, 0), coalesce(s.n_tup_ins, 0), coalesce(s.n_tup_upd, 0),
        coalesce(s.n_tup_del, 0), coalesce(s.seq_scan, 0), coalesce(s.idx_scan, 0),
        c.relkind, (SELECT pn.nspname || '.' || p.relname FROM pg_inherits i
@@ -89,6 +89,10 @@ ORDER BY 2, 1
 """
 
 
+RELATION_NAMES = f"""
+SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE {USER_SCHEMAS}
+"""
 LOCKED = """
 SELECT DISTINCT l.relation FROM pg_locks l
 WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted
@@ -120,6 +124,8 @@ def read_catalog(conn: psycopg.Connection, notes: list[str]) -> Catalog:
         "SELECT name FROM pg_available_extensions ORDER BY name")]
     catalog.stats_reset = _iso(conn.execute(
         "SELECT stats_reset FROM pg_stat_database WHERE datname = current_database()").fetchone())
+    catalog.server_started = _iso(conn.execute("SELECT pg_postmaster_start_time()").fetchone())
+    catalog.relation_names = sorted(r[0] for r in conn.execute(RELATION_NAMES))
     return catalog
 
 
@@ -145,10 +151,11 @@ def _with_sizes(conn: psycopg.Connection, query: str, args, what: str, notes: li
 def _tables(conn, locked, notes) -> tuple[dict[int, Table], list[int]]:
     tables = {}
     for row in _with_sizes(conn, TABLES, {"locked": locked}, "table", notes):
-        oid, schema, name, reltuples, relpages, size, *counts, relkind, parent = row
+        oid, schema, name, reltuples, relpages, allvisible, size, *counts, relkind, parent = row
         kind = _KINDS.get(relkind, "table")
         tables[oid] = Table(schema=schema, name=name, reltuples=max(float(reltuples), 0.0),
-                            relpages=int(relpages), size_bytes=int(size or 0), kind=kind,
+                            relpages=int(relpages), relallvisible=int(allvisible),
+                            size_bytes=int(size or 0), kind=kind,
                             partition_of=parent, analyzed=kind == "partitioned" or float(reltuples) >= 0,
                             **dict(zip(("n_live_tup", "n_tup_ins", "n_tup_upd", "n_tup_del",
                                         "seq_scan", "idx_scan"), map(int, counts), strict=True)))

@@ -11,11 +11,16 @@ that follows in the same session. Statements are grouped into one trace per tran
 (``%v`` is ``N/0``) is a trace of its own. The advisor's own sessions (application_name
 'advisor'), transaction control, SET/SHOW and statements on system catalogs are left out.
 Logged text with constants is put in pg_stat_statements' shape (constants become ``$n``).
+
+Several files are one workload: a rotated log (``postgresql-*.log``, a glob the shell expanded or
+one given quoted, or a folder) is read file after file in the order of their first timestamps, so
+a transaction the rotation cut in two is still one trace.
 """
 
 from __future__ import annotations
 
 import csv
+import glob
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -50,6 +55,7 @@ _ESCAPES = {
     "l": r"\d+", "s": r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?: \S+)?", "v": r"(?P<vxid>(?:\d+/\d+)?)",
     "x": r"\d*", "Q": r"-?\d*", "q": "",
 }
+_GLOB = re.compile(r"[*?\[]")
 _SKIP = re.compile(r"^\s*(begin|start|commit|end|rollback|abort|savepoint|release|set|reset|show|"
                    r"deallocate|discard|prepare|listen|unlisten|notify)\b", re.I)
 
@@ -83,13 +89,41 @@ def read_traces(paths: Sequence[Path], *, log_line_prefix: str | None = None,
     ``database`` keeps only that database's lines, where the log names it (csvlog, jsonlog, or
     a prefix with ``%d``).
     """
-    traces: list[Trace] = []
-    for path in paths:
-        entries = _entries(Path(path), log_line_prefix)
-        if database:
-            entries = (e for e in entries if not e.db or e.db == database)
-        traces += _traces(entries)
+    files = in_order(log_files(paths), log_line_prefix)
+    entries: Iterable[Entry] = (e for path in files for e in _entries(path, log_line_prefix))
+    if database:
+        entries = (e for e in entries if not e.db or e.db == database)
+    traces = _traces(entries)
     return traces, statements_of(traces)
+
+
+def log_files(paths: Sequence[Path | str]) -> list[Path]:
+    """The files ``paths`` name: each a file, a folder (its files) or a glob; each file once."""
+    found: dict[Path, Path] = {}
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            matches = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+            if not matches:
+                raise AdvisorError(f"no log file in {path}")
+        elif path.exists() or not _GLOB.search(str(path)):
+            matches = [path]
+        else:
+            matches = sorted(Path(p) for p in glob.glob(str(path)) if Path(p).is_file())
+            if not matches:
+                raise AdvisorError(f"no log file matches {path}")
+        for match in matches:
+            found.setdefault(match.resolve(), match)
+    return list(found.values())
+
+
+def in_order(paths: list[Path], prefix: str | None = None) -> list[Path]:
+    """Rotated files oldest first: by each one's first timestamp (those without one last)."""
+    def first(path: Path) -> tuple:
+        ts = next((e.ts for e in _entries(path, prefix) if e.ts is not None), None)
+        return (ts is None, ts.replace(tzinfo=None) if ts else datetime.min, str(path))
+
+    return sorted(paths, key=first)
 
 
 def statements_of(traces: Iterable[Trace]) -> list[Statement]:

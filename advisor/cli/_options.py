@@ -31,3 +31,38 @@ def load_snapshot(path: Path) -> Snapshot:
 def require_source(dsn: str | None, snapshot_path: Path | None) -> None:
     if bool(dsn) == bool(snapshot_path):
         raise AdvisorError("give exactly one of --dsn or --snapshot")
+
+
+class SeveralValues(click.Command):
+    """A command whose ``several`` options take every value up to the next option.
+
+    ``--log postgresql-*.json``, which the shell expands into several paths, then reads them
+    all, as ``--log a --log b`` does; click alone would call the second path an extra argument.
+    """
+
+    several = ("--log", "--trace", "--queries")
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, spread(args, self.several))
+
+
+def spread(args: list[str], names: tuple[str, ...]) -> list[str]:
+    """``--log a b --x`` -> ``--log a --log b --x``, for the option names in ``names``.
+
+    >>> spread(["--log", "a", "b", "--log=c", "d", "--format", "json"], ("--log",))
+    ['--log', 'a', '--log', 'b', '--log=c', '--log', 'd', '--format', 'json']
+    """
+    out: list[str] = []
+    option, has_value = None, False
+    for arg in args:
+        if arg == "--":
+            option = None
+        elif option and not arg.startswith("-"):
+            out += [option, arg] if has_value else [arg]
+            has_value = True
+            continue
+        else:
+            name, eq, _ = arg.partition("=")
+            option, has_value = (name, bool(eq)) if name in names else (None, False)
+        out.append(arg)
+    return out

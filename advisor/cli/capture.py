@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 
-from advisor.cli._options import dsn_option
+from advisor.cli._options import SeveralValues, dsn_option
 
 
-@click.command("capture")
+@click.command("capture", cls=SeveralValues)
 @dsn_option
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True,
               metavar="FILE", help="Where to write the snapshot (JSON).")
@@ -26,8 +26,9 @@ from advisor.cli._options import dsn_option
 @click.option("--analyze-plans", is_flag=True,
               help="Also run EXPLAIN (ANALYZE, BUFFERS) of the SELECTs with sample values "
                    "(executes them, read-only, rolled back).")
-@click.option("--log", "logs", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
-              metavar="PATH", help="Server log (stderr, csvlog or jsonlog) to read traces from.")
+@click.option("--log", "logs", multiple=True, type=click.Path(path_type=Path),
+              metavar="PATH...", help="Server log files (stderr, csvlog or jsonlog) to read traces "
+              "from: several paths, a glob or a folder; rotated files are read in order.")
 @click.option("--log-line-prefix", default=None, metavar="PREFIX",
               help="The server's log_line_prefix for stderr logs (default: detected).")
 @click.option("--trace", "app_traces", multiple=True,

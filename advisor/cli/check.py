@@ -9,20 +9,21 @@ from pathlib import Path
 
 import click
 
-from advisor.cli._options import dsn_option
+from advisor.cli._options import SeveralValues, dsn_option
 from advisor.errors import AdvisorError
 
 FORMATS = ["table", "markdown", "junit", "sarif", "github", "json"]
 
 
-@click.command("check")
+@click.command("check", cls=SeveralValues)
 @dsn_option
 @click.option("--baseline", "baseline_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Compare with this baseline; exit 1 on a regression.")
 @click.option("--write-baseline", "write_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Record the workload as the baseline in FILE (atomically).")
 @click.option("--log", "logs", multiple=True, type=click.Path(path_type=Path),
-              help="Server log file(s): traces for queries per request.")
+              metavar="PATH...", help="Server log files (several paths, a glob or a folder): traces "
+              "for queries per request.")
 @click.option("--trace", "app_traces", multiple=True, type=click.Path(path_type=Path),
               help="JSONL trace(s) from the advisor.trace SQLAlchemy hook.")
 @click.option("--timings", is_flag=True,

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from advisor.demo_claims import RELIABLE_P95_SAMPLES
+from advisor.emit.footprint import footprint_line
+from advisor.emit.summaries import human_bytes
 from advisor.emit.validation import fmt, recommendations_table, times
 from advisor.validate import at_load, comparable_p95, p95_label
 
@@ -29,6 +32,20 @@ def stages_table(summary: dict) -> Table:
             " -> ".join(fmt(at_load(figures, "mean_sql_ms")) for figures in (b, a, e)),
             f"{fmt(b.get('rps'))} -> {fmt(a.get('rps'))} -> {fmt(e.get('rps'))}",
             f"{fmt(b.get('mean_queries'))} -> {fmt(e.get('mean_queries'))}")
+    return table
+
+
+def footprint_table(f: dict) -> Table:
+    """The new indexes next to their tables: size, the writes each slows, a narrower variant."""
+    table = Table(title=f"New indexes: {footprint_line(f)}")
+    for col in ("table (size)", "index", "estimated size", "writes it slows", "a narrower variant would lose"):
+        table.add_column(col, justify="right" if col == "estimated size" else "left", overflow="fold")
+    for row in f["tables"]:
+        for n, index in enumerate(row["indexes"]):
+            where = f"{row['table']} ({human_bytes(row['table_bytes'])})" if n == 0 else ""
+            name = index["name"] + (f" (merges {', '.join(index['merged'])})" if index.get("merged") else "")
+            table.add_row(Text(where), Text(name), human_bytes(index["bytes"]), Text(index["slows"]),
+                          Text(index["narrower"] or "nothing narrower"))
     return table
 
 
@@ -100,6 +117,8 @@ def print_summary(console: Console, summary: dict) -> None:
     if summary.get("recommendations"):
         console.print(recommendations_table(summary))
     console.print(f"indexes created: {', '.join(summary['indexes_created']) or 'none'}")
+    if summary.get("index_footprint", {}).get("indexes"):
+        console.print(footprint_table(summary["index_footprint"]))
     if summary.get("pruned"):
         console.print(f"pruned from the migrations (validation found them useless): "
                       f"{', '.join(summary['pruned'])}")
@@ -107,5 +126,9 @@ def print_summary(console: Console, summary: dict) -> None:
         console.print(f"indexes proposed for dropping: {', '.join(summary['indexes_dropped'])}")
     console.print(f"N+1 findings: {len(summary['n_plus_one'])}")
     for finding in summary["n_plus_one"]:
-        console.print(f"  - {finding['message']}")
+        console.print(f"  - {finding['message']}", highlight=False, markup=False)
+        fix = finding["evidence"].get("fix") or {}
+        if fix.get("options"):
+            at = f" to the query at {fix['at']}" if fix.get("at") else ""
+            console.print(f"    add .options({', '.join(fix['options'])}){at}", highlight=False, markup=False)
     console.print(f"report: {summary['report']}   figures: {summary['summary_path']}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from advisor.emit.footprint import footprint
 from advisor.emit.revision_ops import is_expression
 from advisor.emit.summaries import gain_percent
 from advisor.model import SEVERITIES, Analysis, Finding, IndexSpec, Recommendation
@@ -44,6 +45,7 @@ def analysis_document(analysis: Analysis) -> dict[str, Any]:
         "recommendations": [recommendation_dict(r) for r in ranked_recommendations(analysis)],
         "rejected": [dict(spec_dict(r.index), reason=r.reason, benefit=r.benefit)
                      for r in (plan.rejected if plan else [])],
+        "kept": [k.to_dict() for k in (plan.kept if plan else [])],
         "unparsed": list(analysis.unparsed),
         "plan": plan.to_dict() if plan else None,
     }
@@ -56,6 +58,7 @@ def summary(analysis: Analysis) -> dict[str, Any]:
         by_severity[f.severity] = by_severity.get(f.severity, 0) + 1
     recs = plan.recommendations if plan else []
     improvement = None
+    new = footprint(plan)
     if plan and plan.cost_before > 0:
         improvement = round(100.0 * (plan.cost_before - plan.cost_after) / plan.cost_before, 2)
     return {
@@ -70,6 +73,8 @@ def summary(analysis: Analysis) -> dict[str, Any]:
         "workload_cost_before": plan.cost_before if plan else None,
         "workload_cost_after": plan.cost_after if plan else None,
         "estimated_improvement_pct": improvement,
+        "new_index_bytes": new["index_bytes"],
+        "new_index_table_bytes": new["table_bytes"],
         "notes": list(plan.notes) if plan else [],
     }
 
@@ -103,4 +108,5 @@ def recommendation_dict(r: Recommendation) -> dict[str, Any]:
         "benefit": r.benefit, "write_overhead": r.write_overhead,
         "estimated_gain_pct": None if gain_percent(r) is None else round(gain_percent(r), 2),
         "reason": r.reason, "evidence": r.evidence, "requires_extension": r.requires_extension,
+        "risk": r.risk, "partitions": [p.to_dict() for p in r.partitions],
     }

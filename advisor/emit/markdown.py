@@ -13,6 +13,7 @@ import html
 import re
 
 from advisor.emit.document import ranked_findings, ranked_recommendations, summary
+from advisor.emit.footprint import footprint, footprint_line, slowed_writes
 from advisor.emit.summaries import gain_percent, human_bytes, short_sql
 from advisor.model import Analysis
 
@@ -47,7 +48,8 @@ def render_markdown(analysis: Analysis) -> str:
                      f"{s['workload_cost_after']:,.0f} (-{s['estimated_improvement_pct']:.1f}%)")
     if facts:
         out += [" · ".join(facts), ""]
-    out += _recommendations(analysis) + _findings(analysis) + _rejected(analysis) + _unparsed(analysis)
+    out += (_recommendations(analysis) + _risks(analysis) + _findings(analysis) + _rejected(analysis)
+            + _kept(analysis) + _unparsed(analysis))
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -55,18 +57,44 @@ def _recommendations(analysis: Analysis) -> list[str]:
     recs = ranked_recommendations(analysis)
     if not recs:
         return []
-    out = ["### Recommendations", "", "| # | action | index | table | key | est. gain | size | statements |",
-           "|---|---|---|---|---|---|---|---|"]
+    out = ["### Recommendations", ""]
+    if any(r.action == "create" for r in recs):
+        out += [cell(footprint_line(footprint(analysis.plan))), ""]
+    out += ["| # | action | index | table | key | est. gain | size (table) | statements | writes it slows |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for n, r in enumerate(recs[:MAX_ROWS], 1):
         key = ", ".join(r.index.columns) if r.index else ""
         pct = gain_percent(r)
         gain = f"-{pct:.1f}% cost" if pct is not None else cell(r.reason)
+        size = human_bytes(r.estimated_size_bytes)
+        if r.evidence.get("table_size_bytes"):
+            size += f" ({human_bytes(r.evidence['table_size_bytes'])})"
+        slows = cell(slowed_writes(r)) if r.action == "create" else ""
         out.append(f"| {n} | {r.action} | {code(r.name)} | {code(r.table)} | {code(key) if key else ''} | "
-                   f"{gain} | {human_bytes(r.estimated_size_bytes)} | {len(r.statements)} |")
+                   f"{gain} | {size} | {len(r.statements)} | {slows} |")
     ddl = "\n".join(r.ddl.rstrip().rstrip(";") + ";" for r in recs if r.ddl)
     if ddl:
         out += ["", "<details><summary>DDL</summary>", "", fenced(ddl), "", "</details>"]
     return out + [""]
+
+
+def _risks(analysis: Analysis) -> list[str]:
+    drops = [r for r in ranked_recommendations(analysis) if r.action == "drop"]
+    if not drops:
+        return []
+    out = ["#### What each drop risks", ""]
+    out += [f"- {code(r.name)}: {cell(r.risk or r.reason)}" for r in drops[:MAX_ROWS]]
+    return out + [""]
+
+
+def _kept(analysis: Analysis) -> list[str]:
+    kept = analysis.plan.kept if analysis.plan else []
+    if not kept:
+        return []
+    out = ["<details><summary>Indexes kept although a rule flagged them</summary>", "",
+           "| index | rule | why it stays |", "|---|---|---|"]
+    out += [f"| {code(k.index)} | {code(k.rule)} | {cell(k.reason)} |" for k in kept[:MAX_ROWS]]
+    return out + ["", "</details>", ""]
 
 
 def _findings(analysis: Analysis) -> list[str]:

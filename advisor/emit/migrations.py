@@ -1,62 +1,69 @@
-"""Plan -> Alembic revisions: one index per revision, built concurrently, ready for review.
+"""Plan -> Alembic revisions in the app's own history: the index builds as one revision on its
+head, built concurrently, ready for review.
 
-    >>> paths = write_migrations(plan, Path("migrations"))          # doctest: +SKIP
-    >>> # then: alembic -c migrations/alembic.ini -x dsn=postgresql://... upgrade head
+    >>> paths = write_migrations(plan, Path("."), dsn=dsn)          # doctest: +SKIP
+    >>> # then, as the app always migrates: alembic upgrade head  (Flask-Migrate: flask db upgrade)
 
-``directory`` is either part of an Alembic project (it holds alembic.ini, or it is a script
-location with env.py or versions/, or it is a versions folder): the new revisions chain onto its
-single head and no existing file is touched; or anything else: a runnable environment is written
-there first (alembic.ini, env.py, script.py.mako, versions/).
+``directory`` is where the app's Alembic environment is (its root, its migrations folder, an
+alembic.ini or a pyproject.toml with [tool.alembic]: see ``advisor.emit.alembic_project``): the
+revision goes on the history's single head, named by the app's ``file_template``, and no
+existing file is touched. Anything else (a new or empty folder) gets advisor's standalone
+project, for a database without Alembic; it records its revisions in ``advisor_version``.
 
-Files are written by Alembic's own ``ScriptDirectory.generate_revision`` (the project's naming
-``file_template``, slug length and post-write hooks), with advisor's template
-``advisor/templates/alembic/revision/script.py.mako``.
+With ``dsn``, the database must be at the history's head (read-only check): the advice was made
+on its schema. Creates are one revision (``split``: one per index); drops are written only when
+asked (``drops``), in a revision of their own after the builds. Files are written by Alembic's own
+``ScriptDirectory.generate_revision`` (the project's naming ``file_template``, slug length and
+post-write hooks), with advisor's template ``advisor/templates/alembic/revision/script.py.mako``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 
 from advisor.emit import revision_ops as ops
+from advisor.emit.alembic_project import TEMPLATES, Project, check_database, find_project, scaffold
 from advisor.emit.summaries import revision_summary
 from advisor.errors import AdvisorError
 from advisor.model import Plan, Recommendation, Snapshot
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "alembic"
 MAX_NAME_BYTES = 63  # NAMEDATALEN - 1: PostgreSQL truncates longer names
 INDENT = "    "
 
 
-def write_migrations(plan: Plan, directory: Path, *, batch: bool = False,
+def write_migrations(plan: Plan, directory: Path, *, split: bool = False, drops: bool = False,
                      message_prefix: str = "advisor", snapshot: Snapshot | None = None,
-                     queries: Mapping[str, str] | None = None) -> list[Path]:
-    """Write the plan's revisions into ``directory``; the new files, in upgrade order.
+                     queries: Mapping[str, str] | None = None, dsn: str | None = None,
+                     notes: list[str] | None = None) -> list[Path]:
+    """Write the plan's revisions into the project at ``directory``; the new files, in upgrade order.
 
     ``snapshot`` or ``queries`` (fingerprint -> SQL) let each docstring quote the statements a
-    revision serves; without them only fingerprints are named.
+    revision serves; without them only fingerprints are named. ``notes`` gets what is worth
+    telling about the project and the database.
     """
     _check_names(plan)
-    if not _revision_groups(plan, batch):
+    if not _revision_groups(plan, split, drops):
         return []
     known = dict(queries or {})
     if snapshot is not None:
         known.update({s.fingerprint: s.query for s in snapshot.statements})
-    project = _project(Path(directory))
-    head = _single_head(project)
-    groups = _revision_groups(_without_written(plan, project), batch)
+    found = find_project(Path(directory))
+    if dsn:
+        (notes if notes is not None else []).extend(check_database(found, dsn))
+    project = found or scaffold(Path(directory))
+    scripts = _renderer(project)
+    head = project.head()
     written = []
-    for recs in groups:
+    for recs in _revision_groups(_without_written(plan, project.scripts), split, drops):
         for rec in recs:
             known.update(rec.evidence.get("queries") or {})
-        head, path = _generate(project, head, recs, message_prefix, known)
+        head, path = _generate(scripts, head, recs, message_prefix, known)
         written.append(path)
     return written
 
@@ -77,28 +84,24 @@ def _without_written(plan: Plan, scripts: ScriptDirectory) -> Plan:
     return Plan(recommendations=[r for r in plan.recommendations if (r.action, r.name) not in done])
 
 
-def _revision_groups(plan: Plan, batch: bool) -> list[list[Recommendation]]:
-    """Creates (most beneficial first) before drops, so a replacement exists before its twin goes."""
+def _revision_groups(plan: Plan, split: bool, drops: bool) -> list[list[Recommendation]]:
+    """Creates (most beneficial first), then drops when asked, so a replacement exists before its
+    twin goes; one revision for each kind, or one per index (``split``)."""
     creates = sorted((r for r in plan.recommendations if r.action == "create"), key=lambda r: -r.benefit)
-    drops = [r for r in plan.recommendations if r.action == "drop"]
+    dropped = [r for r in plan.recommendations if r.action == "drop"] if drops else []
     unknown = [r.action for r in plan.recommendations if r.action not in ("create", "drop")]
     if unknown:
         raise AdvisorError(f"cannot write a migration for action {unknown[0]!r}")
-    if batch:
-        return [group for group in (creates, drops) if group]
-    return [[r] for r in creates + drops]
+    if split:
+        return [[r] for r in creates + dropped]
+    return [group for group in (creates, dropped) if group]
 
 
-# ---------------------------------------------------------------------------------------------
-# The Alembic project: found or scaffolded
-# ---------------------------------------------------------------------------------------------
-
-
-def _project(directory: Path) -> ScriptDirectory:
+def _renderer(project: Project) -> ScriptDirectory:
     """The project's scripts, rendering with advisor's template into the project's versions."""
+    scripts = project.scripts
+    locations = scripts.version_locations or [str(Path(scripts.dir) / "versions")]
     try:
-        scripts = _existing(directory) or _scaffold(directory)
-        locations = scripts.version_locations or [str(Path(scripts.dir) / "versions")]
         return ScriptDirectory(
             TEMPLATES / "revision", file_template=scripts.file_template,
             truncate_slug_length=scripts.truncate_slug_length, version_locations=locations,
@@ -106,45 +109,7 @@ def _project(directory: Path) -> ScriptDirectory:
             recursive_version_locations=scripts.recursive_version_locations,
             messaging_opts={"quiet": True})
     except CommandError as exc:
-        raise AdvisorError(f"{directory}: {exc}") from None
-
-
-def _existing(directory: Path) -> ScriptDirectory | None:
-    ini = directory / "alembic.ini"
-    if ini.is_file():
-        config = Config(str(ini))
-        location = config.get_main_option("script_location")
-        if not location:
-            raise AdvisorError(f"{ini} has no script_location: not an Alembic configuration")
-        if ":" not in location and not Path(location).is_absolute():
-            config.set_main_option("script_location", str(directory / location))
-        return ScriptDirectory.from_config(config)
-    if (directory / "env.py").is_file() or (directory / "versions").is_dir():
-        return ScriptDirectory(str(directory))
-    if directory.name == "versions" and (directory.parent / "env.py").is_file():
-        return ScriptDirectory(str(directory.parent))
-    return None
-
-
-def _scaffold(directory: Path) -> ScriptDirectory:
-    """A runnable environment: alembic.ini, env.py, script.py.mako and versions/ in ``directory``."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for name in ("alembic.ini", "env.py", "script.py.mako"):
-        shutil.copyfile(TEMPLATES / "env" / name, directory / name)
-    (directory / "versions").mkdir(exist_ok=True)
-    return ScriptDirectory(str(directory))
-
-
-def _single_head(scripts: ScriptDirectory) -> str | None:
-    try:
-        heads = scripts.get_heads()
-    except CommandError as exc:
-        raise AdvisorError(f"cannot read the Alembic history: {exc}") from None
-    if len(heads) > 1:
-        raise AdvisorError(
-            f"the Alembic history has {len(heads)} heads ({', '.join(sorted(heads))}): merge them "
-            "first (`alembic merge heads`), then run advisor again")
-    return heads[0] if heads else None
+        raise AdvisorError(f"{project.location}: {exc}") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,9 +118,9 @@ def _single_head(scripts: ScriptDirectory) -> str | None:
 
 
 def _generate(scripts: ScriptDirectory, head: str | None, recs: list[Recommendation], prefix: str,
-              queries: Mapping[str, str]) -> tuple[str, Path]:
+              queries: Mapping[str, str], rev_id: str | None = None) -> tuple[str, Path]:
     names = [r.name for r in recs]
-    rev_id = hashlib.sha1(f"{head}:{'|'.join(names)}".encode()).hexdigest()[:12]
+    rev_id = rev_id or hashlib.sha1(f"{head}:{'|'.join(names)}".encode()).hexdigest()[:12]
     verb = "create" if recs[0].action == "create" else "drop"
     what = names[0] if len(names) == 1 else f"{len(names)} indexes"
     message = _docstring_safe(f"{prefix}: {verb} {what}".strip(": "))
@@ -164,7 +129,8 @@ def _generate(scripts: ScriptDirectory, head: str | None, recs: list[Recommendat
         script = scripts.generate_revision(
             rev_id, message, head=head or "base", splice=False,
             summary=_docstring_safe(revision_summary(recs, queries)),
-            index_names=names, action=verb, upgrades="\n".join(upgrades), downgrades="\n".join(downgrades))
+            index_names=names, action=verb, upgrades="\n".join(upgrades), downgrades="\n".join(downgrades),
+            partitioned=any(r.partitions for r in recs))
     except CommandError as exc:
         raise AdvisorError(f"cannot write the revision for {what}: {exc}") from None
     return rev_id, Path(script.path)
@@ -188,10 +154,13 @@ def _create_bodies(recs: list[Recommendation]) -> tuple[list[str], list[str]]:
         if rec.requires_extension:
             up.append(f"# {rec.requires_extension} provides the operator class; needs CREATE privilege.")
             up.append(f"op.execute({_extension_sql(rec.requires_extension)!r})")
-        up.append(f"_drop_invalid_index({schema!r}, {rec.name!r})")
         up += ops.create_index_call(rec)
-        down.append(ops.drop_index_call(schema, rec.name))
-    return _autocommit(up), _autocommit(reversed(down))
+        block = [ops.drop_index_call(schema, rec.name, partitioned=bool(rec.partitions))]
+        if rec.partitions:
+            block[:0] = ["# A partitioned table's index cannot be dropped concurrently: this locks the table",
+                         "# and its partitions briefly (ACCESS EXCLUSIVE) and drops their indexes with it."]
+        down.append(block)
+    return _autocommit(up), _autocommit(line for block in reversed(down) for line in block)
 
 
 def _drop_bodies(recs: list[Recommendation]) -> tuple[list[str], list[str]]:
@@ -200,10 +169,13 @@ def _drop_bodies(recs: list[Recommendation]) -> tuple[list[str], list[str]]:
         schema, _ = ops.split_table(rec.table)
         up += [f"# {line}" for line in _evidence_lines(rec)]
         up.append(ops.drop_index_call(schema, rec.name))
-        down.append(f"_drop_invalid_index({schema!r}, {rec.name!r})")
         definition = rec.evidence.get("definition")
         if definition:
-            down.append(f"op.execute({ops.text_call(ops.concurrent_definition(definition))})")
+            columns = rec.evidence.get("columns")
+            down.append(ops.guard(rec.table, rec.name, [ops.plain_key(c) for c in columns] if columns else None,
+                                  rec.evidence.get("method"), " WHERE " in definition,
+                                  definition.upper().startswith("CREATE UNIQUE")))
+            down.append(f"{INDENT}op.execute({ops.text_call(ops.concurrent_definition(definition))})")
         elif rec.index is not None:
             down += ops.create_index_call(rec)
         else:
@@ -220,6 +192,8 @@ def _extension_sql(name: str) -> str:
 
 def _evidence_lines(rec: Recommendation) -> list[str]:
     lines = [f"Why: {rec.reason}"] if rec.reason else []
+    if rec.risk:
+        lines.append(f"Risk: {rec.risk}")
     for key, value in rec.evidence.items():
         if key not in ("definition", "queries", "plan_after", "plan_before"):
             lines.append(f"{key}: {value}")
@@ -231,28 +205,52 @@ def _evidence_lines(rec: Recommendation) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def remove_index_revisions(directory: Path, names: Iterable[str]) -> list[Path]:
-    """Delete advisor revisions whose indexes are all in ``names``; re-chain their children.
+def remove_index_revisions(directory: Path, names: Iterable[str], plan: Plan | None = None,
+                           queries: Mapping[str, str] | None = None) -> list[Path]:
+    """Take the indexes in ``names`` out of advisor's revisions; the files deleted or rewritten.
 
-    Only files with an ``advisor_indexes`` list are candidates; a batch revision that also holds
-    an index not in ``names`` is kept whole.
+    Only files with an ``advisor_indexes`` list are touched. One whose indexes are all unwanted
+    is deleted and its children re-chained. One that also builds others is written again without
+    the unwanted ones (same revision id, same place in the history) when ``plan`` has all its
+    indexes and nothing follows it; else it is kept whole.
     """
     unwanted = set(names)
-    scripts = _existing(Path(directory))
-    if scripts is None:
+    project = find_project(Path(directory))
+    if project is None:
         raise AdvisorError(f"{directory} is not an Alembic project")
     removed = []
-    for script in list(scripts.walk_revisions()):
+    for script in list(project.scripts.walk_revisions()):
         built = getattr(script.module, "advisor_indexes", None)
-        if not built or not set(built) <= unwanted:
+        if not built or not set(built) & unwanted:
             continue
-        parent = script.down_revision
-        for child_id in script.nextrev:
-            _rechain(Path(scripts.get_revision(child_id).path), script.revision, parent)
-        Path(script.path).unlink()
+        if set(built) <= unwanted:
+            parent = script.down_revision
+            for child_id in script.nextrev:
+                _rechain(Path(project.scripts.get_revision(child_id).path), script.revision, parent)
+            Path(script.path).unlink()
+        elif not _rewrite(project, script, built, unwanted, plan, queries or {}):
+            continue
         removed.append(Path(script.path))
-        scripts = _existing(Path(directory))  # the map changed: read it again
+        project = find_project(Path(directory))  # the map changed: read it again
     return removed
+
+
+def _rewrite(project: Project, script, built: list[str], unwanted: set[str], plan: Plan | None,
+             queries: Mapping[str, str]) -> bool:
+    action = getattr(script.module, "advisor_action", "create")
+    recs = {r.name: r for r in (plan.recommendations if plan else []) if r.action == action}
+    if script.nextrev or not set(built) <= set(recs):
+        return False
+    old = Path(script.path)
+    text = old.read_text(encoding="utf-8")
+    old.unlink()
+    try:
+        _generate(_renderer(project), script.down_revision,
+                  [recs[n] for n in built if n not in unwanted], "advisor", queries, script.revision)
+    except Exception:
+        old.write_text(text, encoding="utf-8")
+        raise
+    return True
 
 
 def _rechain(path: Path, old: str, new: str | tuple | None) -> None:

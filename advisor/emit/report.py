@@ -21,6 +21,7 @@ import jinja2
 from advisor.analyze.plans import plan_root
 from advisor.emit import charts
 from advisor.emit.document import ranked_findings, ranked_recommendations, summary
+from advisor.emit.footprint import footprint, footprint_line, narrower_text, slowed_writes
 from advisor.emit.plan_tree import plan_view, plans_after
 from advisor.emit.summaries import gain_percent, human_bytes, short_sql, weighted_costs
 from advisor.model import SEVERITIES, Analysis, Finding, Snapshot, Statement
@@ -29,6 +30,7 @@ from advisor.validate import at_load, comparable_p95, p95_label
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 TOP_STATEMENTS = 15
 N_PLUS_ONE_RULES = ("n-plus-one", "n+1", "n_plus_one", "nplusone")
+RENDERED = ("writes", "narrower", "merged", "refined", "table_size_bytes")  # shown in their own lines
 
 
 def render_report(analysis: Analysis, snapshot: Snapshot, validation: dict | None = None) -> str:
@@ -89,7 +91,9 @@ def report_context(analysis: Analysis, snapshot: Snapshot, validation: dict | No
         "findings": [_finding_view(f) for f in findings if not _is_n_plus_one(f)],
         "n_plus_one": [_n_plus_one_view(f, snapshot) for f in findings if _is_n_plus_one(f)],
         "recommendations": [_recommendation_view(r, snapshot) for r in recs],
+        "footprint": _footprint_view(analysis, snapshot),
         "rejected": analysis.plan.rejected if analysis.plan else [],
+        "kept": analysis.plan.kept if analysis.plan else [],
         "unparsed": analysis.unparsed,
         "notes": [*(analysis.plan.notes if analysis.plan else []), *snapshot.notes],
         "statements": statements,
@@ -156,16 +160,29 @@ def _n_plus_one_view(f: Finding, snapshot: Snapshot) -> dict[str, Any]:
             endpoints[trace.label or trace.id] += 1
         if not ev.get("call_site") and not ev.get("call_sites"):
             sites += [e.call_site for e in hits if e.call_site]
-    roles = {repeated: "repeated statement", parent: "runs after"}
+    roles = {repeated: "repeated statement", parent: "runs after",
+             **{n.get("repeated_statement"): "repeated inside that loop" for n in ev.get("nested") or []
+                if isinstance(n, dict)}}
     order = [fp for fp in (repeated, parent) if fp] + [fp for fp in f.statements if fp not in (repeated, parent)]
     queries = [(roles.get(fp, "statement"), fp, _query_text(fp, snapshot, ev)) for fp in order]
+    fix = ev.get("fix") if isinstance(ev.get("fix"), dict) else {}
     return {"f": f, "call_sites": list(dict.fromkeys(sites))[:20],
             "endpoints": endpoints.most_common(10) or ([(endpoint, ev.get("requests") or 0)] if endpoint else []),
-            "per_request": ev.get("count_per_request"), "requests": ev.get("requests"),
-            "time_per_request_ms": ev.get("time_per_request_ms"),
+            "per_request": ev.get("queries_per_request") or ev.get("count_per_request"),
+            "requests": ev.get("requests"),
+            "time_per_request_ms": ev.get("time_per_request_ms"), "total_time_ms": ev.get("total_time_ms"),
+            "fix_code": _fix_code(fix), "fix_at": fix.get("at"),
             "queries": [q for q in queries if q[2]],
             "evidence": _flat_evidence({k: v for k, v in ev.items()
-                                        if k not in ("call_sites", "call_site", "parent_query", "repeated_query")})}
+                                        if k not in ("call_sites", "call_site", "parent_query", "repeated_query",
+                                                     "fix")})}
+
+
+def _fix_code(fix: dict) -> str | None:
+    """The loader option to add, and its import."""
+    if not fix.get("options"):
+        return None
+    return f".options({', '.join(fix['options'])})" + (f"\n# {fix['import']}" if fix.get("import") else "")
 
 
 def _query_text(fp: str, snapshot: Snapshot, evidence: dict) -> str | None:
@@ -186,10 +203,20 @@ def _recommendation_view(r, snapshot: Snapshot) -> dict[str, Any]:
         s = snapshot.statement(g.statement)
         served.append({"id": g.statement, "sql": short_sql(s.query, 160) if s else "(not in the snapshot)",
                        "calls": g.calls, "before": g.cost_before, "after": g.cost_after})
+    table = snapshot.catalog.table(r.table)
+    costs = {"table_bytes": r.evidence.get("table_size_bytes") or (table.size_bytes if table else None),
+             "slows": slowed_writes(r) if r.action == "create" else None,
+             "narrower": narrower_text(r), "merged": r.evidence.get("merged") or [],
+             "refined": r.evidence.get("refined") or []}
     return {"r": r, "key": ", ".join(r.index.columns) if r.index else "", "gain_pct": gain_percent(r),
-            "cost_before": before, "cost_after": after, "served": served,
+            "cost_before": before, "cost_after": after, "served": served, **costs,
             "evidence": _flat_evidence({k: v for k, v in r.evidence.items()
-                                        if k not in ("definition", "queries")})}
+                                        if k not in ("definition", "queries", *RENDERED)})}
+
+
+def _footprint_view(analysis: Analysis, snapshot: Snapshot) -> dict[str, Any]:
+    view = footprint(analysis.plan, snapshot.catalog)
+    return {**view, "line": footprint_line(view)}
 
 
 def _statement_views(analysis: Analysis, snapshot: Snapshot, findings: list[Finding], recs) -> list[dict]:

@@ -57,11 +57,13 @@ def revision_summary(recs: list[Recommendation], queries: Mapping[str, str]) -> 
     parts = []
     for rec in recs:
         if rec.action == "create":
-            lines = [f"Creates index {rec.name} on {rec.table}.",
+            lines = [f"Creates index {rec.name} on {rec.table}"
+                     + (f" and on its {len(rec.partitions)} partitions." if rec.partitions else "."),
                      f"Estimated size {human_bytes(rec.estimated_size_bytes)}; estimated gain: "
                      f"{gain_text(rec)}."]
             if rec.reason:
                 lines.append(f"Why: {rec.reason}")
+            lines += _costs_lines(rec)
             if rec.statements:
                 lines.append("Serves:")
             for gain in rec.statements:
@@ -73,9 +75,25 @@ def revision_summary(recs: list[Recommendation], queries: Mapping[str, str]) -> 
             lines = [f"Drops index {rec.name} on {rec.table}."]
             if rec.reason:
                 lines.append(f"Why: {rec.reason}")
+            if rec.risk:
+                lines.append(f"Risk: {rec.risk}")
             lines += [f"{key}: {value}" for key, value in rec.evidence.items()
                       if key not in ("definition", "queries", "plan_after", "plan_before")]
             if rec.evidence.get("definition"):
                 lines.append(f"Downgrade recreates it: {short_sql(rec.evidence['definition'], 200)}")
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+def _costs_lines(rec: Recommendation) -> list[str]:
+    """What a reviewer pays for the index: writes slowed, and what a narrower one would lose."""
+    from advisor.emit.footprint import narrower_text, slowed_writes
+
+    lines = []
+    if rec.evidence.get("table_size_bytes"):
+        lines.append(f"Its table: {human_bytes(rec.evidence['table_size_bytes'])}.")
+    if rec.evidence.get("writes"):
+        lines.append(f"Writes it slows (over the capture): {slowed_writes(rec)}.")
+    if narrower_text(rec):
+        lines.append(f"A narrower variant, {narrower_text(rec)}.")
+    return lines

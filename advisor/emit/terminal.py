@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from advisor.emit.document import ranked_findings, ranked_recommendations, summary
+from advisor.emit.footprint import footprint, footprint_line, slowed_writes
 from advisor.emit.summaries import gain_percent, human_bytes, short_sql
 from advisor.model import Analysis
 
@@ -32,10 +33,17 @@ def print_analysis(console: Console, analysis: Analysis, *, verbose: bool = Fals
     if s.get("estimated_improvement_pct") is not None:
         console.print(f"estimated workload cost {s['workload_cost_before']:,.0f} -> "
                       f"{s['workload_cost_after']:,.0f} (-{s['estimated_improvement_pct']:.1f}%)")
+    if s["creates"]:
+        console.print(footprint_line(footprint(analysis.plan)), highlight=False)
     if analysis.findings:
         console.print(findings_table(analysis))
     if ranked_recommendations(analysis):
         console.print(recommendations_table(analysis))
+    for r in ranked_recommendations(analysis):
+        if r.risk:
+            console.print(Text(f"drop {r.name} risks: {r.risk}", style="yellow"))
+    if verbose and analysis.plan and analysis.plan.kept:
+        console.print(kept_table(analysis))
     if verbose and analysis.plan and analysis.plan.rejected:
         console.print(rejected_table(analysis))
     if verbose and analysis.unparsed:
@@ -61,15 +69,19 @@ def findings_table(analysis: Analysis) -> Table:
 
 def recommendations_table(analysis: Analysis) -> Table:
     table = Table(title="Recommendations (ranked by benefit)")
-    for col in ("#", "action", "index", "table", "key", "est. gain", "size", "benefit"):
-        table.add_column(col, justify="right" if col in ("#", "size", "benefit") else "left",
+    for col in ("#", "action", "index", "table", "key", "est. gain", "size (table)", "benefit",
+                "writes it slows"):
+        table.add_column(col, justify="right" if col in ("#", "size (table)", "benefit") else "left",
                          overflow="fold")
     for n, r in enumerate(ranked_recommendations(analysis), 1):
         pct = gain_percent(r)
+        size = human_bytes(r.estimated_size_bytes)
+        if r.evidence.get("table_size_bytes"):
+            size += f" ({human_bytes(r.evidence['table_size_bytes'])})"
         table.add_row(str(n), Text(r.action, style="green" if r.action == "create" else "yellow"),
                       Text(r.name), Text(r.table), Text(", ".join(r.index.columns) if r.index else ""),
-                      f"-{pct:.1f}%" if pct is not None else "-", human_bytes(r.estimated_size_bytes),
-                      f"{r.benefit:,.0f}")
+                      f"-{pct:.1f}%" if pct is not None else "-", size, f"{r.benefit:,.0f}",
+                      Text(slowed_writes(r) if r.action == "create" else ""))
     return table
 
 
@@ -78,6 +90,16 @@ def rejected_table(analysis: Analysis) -> Table:
     for col in ("table", "key", "reason"):
         table.add_column(col, overflow="fold")
     for r in analysis.plan.rejected:
-        key = ", ".join(r.index.columns) + (f" WHERE {r.index.where}" if r.index.where else "")
+        key = ", ".join(r.index.columns) + (f" INCLUDE ({', '.join(r.index.include)})" if r.index.include else "")
+        key += f" WHERE {r.index.where}" if r.index.where else ""
         table.add_row(Text(r.index.table), Text(key), Text(r.reason))
+    return table
+
+
+def kept_table(analysis: Analysis) -> Table:
+    table = Table(title="Indexes kept although a rule flagged them")
+    for col in ("index", "rule", "why it stays"):
+        table.add_column(col, overflow="fold")
+    for k in analysis.plan.kept:
+        table.add_row(Text(k.index), Text(k.rule), Text(k.reason))
     return table

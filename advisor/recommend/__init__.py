@@ -27,8 +27,22 @@ class RecommendSettings:
 
     ``min_improvement``: an index (or widening) is taken only when it lowers the summed weighted
     planner cost of the statements it changes by at least this share of their cost before it
-    (0.1 = 10%). ``write_overhead_factor``: planner cost units charged per row written to the
-    table (inserted, updated or deleted in the workload) for each index added to it.
+    (0.1 = 10%). ``min_saved_seconds_per_hour``: and only when it saves at least this much of the
+    statements' measured time (pg_stat_statements ``total_exec_time``, shared out by planner
+    cost) per hour of the captured workload; not applied without measured times (--queries) or
+    a known capture window. ``write_overhead_factor``: planner cost units charged per index
+    entry the workload's writes add to a new index (a row inserted or deleted, a row of a
+    non-HOT UPDATE; an index on a column an UPDATE sets ends its HOT path and is charged every
+    index's entry for it). ``narrow_tolerance``: a chosen index is replaced by a narrower
+    variant (fewer INCLUDE columns or trailing keys, or a smaller candidate on its columns), and
+    two indexes led by the same column by one, when that loses at most this share of their gain
+    (0.1 = 10%); all of it together adds at most this share to the workload's remaining planner
+    cost and measured time, so the gains stay within it. ``max_include_width``: no INCLUDE column wider than this many bytes
+    (pg_stats ``avg_width``: text bodies, jsonb, bytea). ``min_all_visible``: no INCLUDE on a
+    table with less than this share of its pages all-visible (``relallvisible / relpages``):
+    its index-only scans would read the heap anyway.
+    ``drop_min_stats_days``: an index is advised dropped for having no scans only when the usage
+    statistics cover at least this many days (35: a monthly job ran at least once in them).
     ``time_limit``: seconds the selection may take before it returns the best found so far.
     ``compress``: price statements of one shape through one of them (``compress.py``).
     """
@@ -36,10 +50,15 @@ class RecommendSettings:
     max_indexes: int | None = None
     max_index_size_bytes: int | None = None
     min_improvement: float = 0.1
+    min_saved_seconds_per_hour: float = 1.0
     write_overhead_factor: float = 2.0
+    narrow_tolerance: float = 0.1
+    max_include_width: int = 16
+    min_all_visible: float = 0.5
     max_width: int = 3
     min_table_rows: int = 1000
     allow_real_indexes: bool = False  # without HypoPG: real indexes in rolled-back transactions
+    drop_min_stats_days: float = 35.0
     time_limit: float | None = None
     compress: bool = True
 

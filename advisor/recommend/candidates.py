@@ -34,6 +34,7 @@ PARTIAL_MAX_SHARE = 0.2  # a constant predicate keeping at most this share of ro
 PARTIAL_MAX_DISTINCT = 20  # ... on a column of at most this many values (a status, a flag)
 RARE_SHARE = 0.5  # ... for a value at most this fraction as frequent as a typical row's value
 MAX_INCLUDE = 4  # covering variant only when at most this many other columns are read
+COVER_MIN_ROWS = 2.0  # ... and when a lookup finds at least this many rows
 MAX_PAIR_ATTRS = 8
 NULL_KEY_MAX_SHARE = 0.5  # an IS NULL keeping more rows than this is no key column
 EQUALITY = ("=", "in", "any", "is null")
@@ -109,7 +110,8 @@ def for_access(access: TableAccess, table: Table, max_width: int = 3) -> list[In
     specs += _partials(attrs, q, leading, tails, max_width)
     # A join key is probed from the other side, one key at a time: only an index led by that
     # key serves the probe, and covering it saves a heap visit per joined row.
-    specs += _covering(specs[:1] + [IndexSpec(q, [c]) for c in access.join_columns], access, max_width)
+    specs += _covering(specs[:1], access, table, lookup=True)
+    specs += _covering([IndexSpec(q, [c]) for c in access.join_columns], access, table, lookup=False)
     specs += [IndexSpec(q, [c], method="gin", opclass=TRGM) for c in attrs.trigram]
     return _unique_specs(specs)
 
@@ -187,12 +189,26 @@ def _partials(attrs: _Attrs, q: str, leading: list[str], tails: list[str], max_w
         yield IndexSpec(q, (keys or [column])[:max_width], where=where)
 
 
-def _covering(specs: list[IndexSpec], access: TableAccess, max_width: int):
+def _covering(specs: list[IndexSpec], access: TableAccess, table: Table, *, lookup: bool):
+    """INCLUDE the other columns read. For the statement's own lookup only where it finds several
+    rows: covering saves one heap visit per row found, so a key that finds one row (a unique
+    column) saves one visit per call at the price of a second copy of those columns. A join key
+    is probed once per row of the other side, so there the visits saved add up whatever it finds."""
     for spec in specs:
         keys = {_bare(c) for c in spec.columns}
         extra = [c for c in access.columns_used if c not in keys]
-        if extra and len(extra) <= MAX_INCLUDE and spec.where is None:
+        if extra and len(extra) <= MAX_INCLUDE and spec.where is None and \
+                (not lookup or _rows_per_lookup(spec, access, table) >= COVER_MIN_ROWS):
             yield IndexSpec(spec.table, spec.columns, include=extra)
+
+
+def _rows_per_lookup(spec: IndexSpec, access: TableAccess, table: Table) -> float:
+    """Rows one lookup of the index's equality keys finds (at most, by its most selective key);
+    a sort-only or range-led key reads many."""
+    searched = {p.column for p in access.predicates if p.op in EQUALITY} | set(access.join_columns)
+    distinct = [_distinct(_bare(c), table) for c in spec.columns if _bare(c) in searched]
+    known = [d for d in distinct if d > 0]
+    return table.reltuples / max(known) if known else float("inf")
 
 
 def _partial_where(p: Predicate, table: Table) -> str | None:

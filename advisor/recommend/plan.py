@@ -2,6 +2,12 @@
 
     >>> _drop_reason(Finding("unused-index", "low", "m", evidence={"idx_scan": 0}))
     'unused-index: 0 scans since the statistics were reset'
+
+Drops come from the unused-index and redundant-index findings, and only the safe ones: never an
+index backing a constraint or the only one serving a foreign key, not on scan counts alone for a
+GiST/GIN/BRIN or expression index, and not before the usage statistics cover
+``drop_min_stats_days``. Each one kept is in ``Plan.kept`` with its reason; each drop says what
+it risks.
 """
 
 from __future__ import annotations
@@ -12,13 +18,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
-from advisor.ddl import MAX_IDENTIFIER_BYTES, create_index_sql, drop_index_sql, index_name
+from advisor.analyze.drop_safety import scan_counts_tell, stats_days, work_besides_scans
+from advisor.ddl import build_index_sql, drop_index_sql
+from advisor.emit.summaries import human_bytes
 from advisor.errors import AdvisorError
 from advisor.model import (
     Analysis,
     Catalog,
     Finding,
+    Index,
     IndexSpec,
+    Kept,
     Plan,
     QueryShape,
     Recommendation,
@@ -29,18 +39,24 @@ from advisor.model import (
 from advisor.recommend import RecommendSettings
 from advisor.recommend.candidates import TRGM, attributes, generate, partial_reason
 from advisor.recommend.compress import compress
+from advisor.recommend.covering import IncludeRules
+from advisor.recommend.naming import Names
+from advisor.recommend.narrow import Refined, Tolerance, refine
 from advisor.recommend.prune import prune
 from advisor.recommend.samples import bind, typical_parameters
-from advisor.recommend.select import Clock, Evaluator, Item, Limits, Selection, select
+from advisor.recommend.select import Deadline, Evaluator, Item, Limits, select
+from advisor.recommend.timing import Clock, enough_time
 from advisor.recommend.trigram_size import counted_size, trigram_size
 from advisor.recommend.whatif import UnsupportedIndex, WhatIf
+from advisor.recommend.writes import WriteCost, table_writes
 
 DROP_RULES = ("unused-index", "redundant-index")
 PLAN_TRIES = 3  # statements of a template tried as its representative before it is left out
 PLAN_BATCH = 200  # templates priced in one round trip before the selection
-WRITE_KINDS = ("insert", "update", "delete")
-BULK_MAX_CALLS = 3  # a write statement run this few times ...
-BULK_MIN_ROWS = 10_000  # ... with this many rows per call is a load or a backfill, not the workload
+NOT_TIMED = ("no measured statement time (a SQL-file workload, or statistics without timing): "
+             "indexes are chosen on planner cost alone; min_saved_seconds_per_hour is not applied")
+NO_WINDOW = ("the capture window is unknown (no pg_stat_statements reset time): time saved is "
+             "shown over the capture, and min_saved_seconds_per_hour is not applied")
 
 
 def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: RecommendSettings,
@@ -53,8 +69,7 @@ def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Recom
 def _settled_heap() -> Iterator[None]:
     """The snapshot and the analysis's syntax trees (millions of objects for thousands of
     statements) are left out of the garbage collector's full passes while recommending: each
-    pass would walk them all, and the selection's small allocations start many passes (10,000
-    statements: a sixth of the time)."""
+    pass would walk them all, and the selection's small allocations start many passes."""
     gc.freeze()
     try:
         yield
@@ -66,10 +81,11 @@ def _build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Reco
                 on_progress: Callable[[str, int, int], None] | None = None) -> Plan:
     progress = on_progress or (lambda phase, done=0, total=0: None)
     started = time.monotonic()
-    clock = Clock(settings.time_limit, progress)
+    deadline = Deadline(settings.time_limit, progress)
     shapes = analysis.shapes or _shapes(snapshot)
     plan = Plan()
-    plan.recommendations += drops(analysis.findings, snapshot.catalog)
+    dropped, plan.kept = drops(analysis.findings, snapshot.catalog, settings, snapshot.created_at)
+    plan.recommendations += dropped
     progress("generating candidate indexes", 0, 0)
     items, candidates = workload(snapshot, shapes, settings)
     if not candidates:
@@ -93,38 +109,55 @@ def _build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Reco
         templates = compress(items, {s.fingerprint: s for s in shapes}, snapshot.catalog,
                              {s.fingerprint: s.plan for s in snapshot.statements if s.plan}) \
             if settings.compress else items
-        templates = _plannable(whatif, templates, plan.notes, generic, {i.key: i for i in items}, clock)
-        evaluator = Evaluator(whatif, templates, clock)
+        templates = _plannable(whatif, templates, plan.notes, generic, {i.key: i for i in items},
+                               deadline)
+        evaluator = Evaluator(whatif, templates, deadline)
         btree, pruned = prune([c for c in candidates if c.opclass != TRGM], templates,
                               lambda some: evaluator.costs([(i, []) for i in some]),
                               budgeted=settings.max_index_size_bytes is not None)
-        selection = select(evaluator, btree, _limits(settings),
-                           _write_cost(snapshot, shapes, settings, plan.notes),
-                           extend_attributes(templates))
-        progress("reporting", 0, 0)
-        plan.recommendations[:0] = _creates(evaluator, selection, snapshot.catalog)
-        plan.rejected += [Rejected(spec, reason, round(benefit, 2))
-                          for spec, reason, benefit in selection.rejected.values()]
+        names = Names(snapshot.catalog)
+        chosen = _choose(evaluator, btree, templates, snapshot, shapes, settings, plan, names)
         plan.rejected += [Rejected(spec, reason) for spec, reason in pruned]
         trigram = _unique([c for c in candidates if c.opclass == TRGM]
                           + _trigram_from_findings(analysis.findings, snapshot.catalog))
-        _add_trigram(plan, trigram, snapshot.catalog, settings,
-                     [evaluator.size(c) for c in selection.chosen],
-                     _trigram_served(snapshot, shapes, analysis.findings))
-        _distinct_names(plan.recommendations)
-        plan.cost_before, plan.cost_after = selection.cost_before, selection.cost_after
+        _add_trigram(plan, trigram, snapshot.catalog, settings, [evaluator.size(c) for c in chosen],
+                     _trigram_served(snapshot, shapes, analysis.findings), names)
         plan.explain_calls = whatif.explain_calls
-        if selection.stopped:
-            plan.notes.append(f"stopped early: the time limit ({settings.time_limit:g} s) ended the "
-                              f"{selection.stopped} phase; this is the best selection found by then")
     finally:
         session.__exit__(None, None, None)
-    progress(f"chose {len(selection.chosen)} indexes in {time.monotonic() - started:.1f} s", 0, 0)
+    progress(f"chose {len(chosen)} indexes in {time.monotonic() - started:.1f} s", 0, 0)
     return plan
 
 
+def _choose(ev: Evaluator, candidates: list[IndexSpec], items: list[Item], snapshot: Snapshot,
+            shapes: list[QueryShape], settings: RecommendSettings, plan: Plan, names: Names) -> list[IndexSpec]:
+    """Select within the budgets, narrow and merge, keep what saves enough measured time; the
+    creates, the workload cost and a reason for every candidate left out go into ``plan``."""
+    write_cost = _write_cost(snapshot, shapes, settings, plan.notes)
+    selection = select(ev, candidates, _limits(settings), write_cost, extend_attributes(items))
+    if selection.stopped:
+        plan.notes.append(f"stopped early: the time limit ({settings.time_limit:g} s) ended the "
+                          f"{selection.stopped} phase; this is the best selection found by then")
+    ev.deadline.report("refining", 0, 0)
+    clock = Clock.of(snapshot)
+    refined = refine(ev, selection.chosen, candidates, snapshot.catalog,
+                     _tolerance(settings, write_cost, clock), write_cost, selection.benefit)
+    unsized = frozenset(t.qualname for t in snapshot.catalog.tables if not t.analyzed)
+    chosen, slow = enough_time(ev, clock, refined.chosen, settings.min_saved_seconds_per_hour, unsized)
+    if not (clock.measured and clock.hours):
+        plan.notes.append(NO_WINDOW if clock.measured else NOT_TIMED)
+    plan.recommendations[:0] = _creates(ev, chosen, refined, clock, write_cost, snapshot.catalog, names)
+    reasons = {spec.key(): (spec, reason, benefit) for spec, reason, benefit
+               in [*selection.rejected.values(), *refined.rejected, *slow]}  # the latest reason
+    keys = {c.key() for c in chosen}
+    plan.rejected += [Rejected(spec, reason, round(benefit, 2))
+                      for key, (spec, reason, benefit) in reasons.items() if key not in keys]
+    plan.cost_before, plan.cost_after = selection.cost_before, ev.total(chosen)
+    return chosen
+
+
 def _plannable(whatif: WhatIf, templates: list[Item], notes: list[str], generic: dict[str, str],
-               statements: dict[str, Item], clock: Clock) -> list[Item]:
+               statements: dict[str, Item], deadline: Deadline) -> list[Item]:
     """The templates the what-if session can EXPLAIN, each through its heaviest statement that
     plans (at most ``PLAN_TRIES`` tried); a statement that does not is left out with a note (e.g.
     a SELECT-only role may not EXPLAIN an UPDATE: EXPLAIN checks the statement's privileges)."""
@@ -132,7 +165,7 @@ def _plannable(whatif: WhatIf, templates: list[Item], notes: list[str], generic:
 
     kept = []
     for start in range(0, len(templates), PLAN_BATCH):
-        clock.report("pricing statements", start, len(templates))
+        deadline.report("pricing statements", start, len(templates))
         batch = templates[start:start + PLAN_BATCH]
         try:
             whatif.costs([(t.sql, [], t.tables, t.key) for t in batch])
@@ -208,17 +241,20 @@ def workload(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSe
         if shape is None or statement.fingerprint not in by_fp or statement.fingerprint in seen:
             continue
         seen.add(statement.fingerprint)
-        attrs, used = {}, {}
+        attrs, used, sorts = {}, {}, {}
         for access in shape.tables:
             table = snapshot.catalog.table(access.table)
             if table is not None:
-                attrs.setdefault(access.table, set()).update(attributes(access, table).all())
+                found = attributes(access, table)
+                attrs.setdefault(access.table, set()).update(found.all())
                 used.setdefault(access.table, set()).update(access.columns_used)
+                sorts.setdefault(access.table, set()).update(s.removesuffix(" DESC") for s in found.sort)
         bound = bind(statement.query, typical[statement.fingerprint]) \
             if statement.fingerprint in typical else None
         proposed = {spec.key(): rank for rank, spec in enumerate(by_fp[statement.fingerprint])}
         items.append(Item(statement.fingerprint, bound or statement.query,
-                          statement.workload_weight, frozenset(attrs), attrs, used, proposed=proposed))
+                          statement.workload_weight, frozenset(attrs), attrs, used, proposed=proposed,
+                          sorts=sorts))
         for spec in by_fp[statement.fingerprint]:
             unique.setdefault(spec.key(), spec)
     return items, list(unique.values())
@@ -235,31 +271,94 @@ def extend_attributes(items: list[Item]) -> dict[str, list[str]]:
     return attrs
 
 
-def drops(findings: list[Finding], catalog: Catalog) -> list[Recommendation]:
-    """DROP INDEX for unused and redundant indexes; never one backing a key or constraint."""
-    result, seen = [], set()
+def drops(findings: list[Finding], catalog: Catalog, settings: RecommendSettings | None = None,
+          at: str | None = None) -> tuple[list[Recommendation], list[Kept]]:
+    """DROP INDEX for the unused and redundant indexes it is safe to drop; the others kept, each
+    with its reason. ``at``: when the usage statistics were read (the snapshot's time)."""
+    settings = settings or RecommendSettings()
+    days = stats_days(catalog, at)
+    by_name = {i.qualname: i for i in catalog.indexes}
+    remaining = list(catalog.indexes)
+    result, kept, seen = [], [], set()
     for finding in findings:
         qualname = (finding.evidence or {}).get("index")
         if finding.rule not in DROP_RULES or not qualname or qualname in seen:
             continue
-        index = next((i for i in catalog.indexes if i.qualname == qualname), None)
-        if index is not None and (index.is_primary or index.is_unique or index.constraint):
-            continue
         seen.add(qualname)
-        result.append(Recommendation(
-            action="drop", table=finding.table or (index.table if index else ""),
-            name=qualname.split(".", 1)[-1], ddl=drop_index_sql(qualname),
-            estimated_size_bytes=int(finding.evidence.get("size_bytes") or 0),
-            reason=_drop_reason(finding), evidence=dict(finding.evidence),
-            statements=[StatementGain(s, 0, 0, 0) for s in finding.statements]))
-    return result
+        index = by_name.get(qualname)
+        why_not = _keep_reason(finding, index, catalog, remaining, days, settings)
+        if why_not:
+            kept.append(Kept(qualname, finding.rule, why_not))
+            continue
+        remaining.remove(index)
+        result.append(_drop(finding, index, days, settings, by_name))
+    return result, kept
 
 
-def _drop_reason(finding: Finding) -> str:
+def _keep_reason(finding: Finding, index: Index | None, catalog: Catalog, remaining: list[Index],
+                 days: float | None, settings: RecommendSettings) -> str | None:
+    if index is None:
+        return "not in the catalog: nothing shows what else it does"
+    besides = work_besides_scans(index, catalog, remaining)
+    if besides:
+        return besides
+    if finding.rule != "unused-index":
+        kept = by_qualname(catalog, finding.evidence.get("kept"))
+        return None if kept in remaining else "the index that makes it redundant is not kept"
+    method = scan_counts_tell(index)
+    if method:
+        return method
+    minimum = settings.drop_min_stats_days
+    if days is None and minimum > 0:
+        return (f"when its usage statistics start is unknown: no scans there cannot be weighed "
+                f"against drop_min_stats_days = {minimum:g}")
+    if days is not None and days < minimum:
+        return (f"its usage statistics cover {days:.1f} days, fewer than drop_min_stats_days = "
+                f"{minimum:g}: too short to call it unused (rarer jobs, month-end reports)")
+    return None
+
+
+def by_qualname(catalog: Catalog, qualname: str | None) -> Index | None:
+    return next((i for i in catalog.indexes if i.qualname == qualname), None)
+
+
+def _drop(finding: Finding, index: Index, days: float | None, settings: RecommendSettings,
+          by_name: dict[str, Index]) -> Recommendation:
+    evidence = dict(finding.evidence, columns=list(index.columns), method=index.method)
+    return Recommendation(
+        action="drop", table=index.table, name=index.name, ddl=drop_index_sql(index.qualname),
+        estimated_size_bytes=int(finding.evidence.get("size_bytes") or index.size_bytes or 0),
+        reason=_drop_reason(finding, days, settings), evidence=evidence,
+        risk=_drop_risk(finding, index, days, by_name),
+        statements=[StatementGain(s, 0, 0, 0) for s in finding.statements])
+
+
+def _drop_reason(finding: Finding, days: float | None = None,
+                 settings: RecommendSettings | None = None) -> str:
     if finding.rule == "unused-index":
-        return f"unused-index: {finding.evidence.get('idx_scan', 0)} scans since the statistics were reset"
+        scans = finding.evidence.get("idx_scan", 0)
+        if days is None:
+            return f"unused-index: {scans} scans since the statistics were reset"
+        minimum = (settings or RecommendSettings()).drop_min_stats_days
+        return (f"unused-index: {scans} scans in the {days:.1f} days the usage statistics cover "
+                f"(since {finding.evidence.get('stats_since') or finding.evidence.get('stats_reset')}; "
+                f"drop_min_stats_days = {minimum:g})")
     kept = finding.evidence.get("kept", "another index")
     return f"redundant-index: {kept} serves the same searches"
+
+
+def _drop_risk(finding: Finding, index: Index, days: float | None, by_name: dict[str, Index]) -> str:
+    size = human_bytes(index.size_bytes)
+    if finding.rule == "unused-index":
+        window = "the window of statistics" if days is None else f"the {days:.0f} days of statistics"
+        return (f"a query {window} did not see (a rarer job, or one run on a replica: scan counts "
+                f"are per server) loses this index and may fall back to a sequential scan; getting "
+                f"it back is a concurrent build of about {size} (the downgrade does it)")
+    keeper = by_name.get(finding.evidence.get("kept", ""))
+    wider = f" ({human_bytes(keeper.size_bytes)} against {size})" if keeper is not None else ""
+    return (f"queries that used it move to {finding.evidence.get('kept', 'the index kept')}, a wider "
+            f"index{wider}: a little more I/O per lookup, and a plan may change where the two "
+            "estimate differently")
 
 
 def _limits(settings: RecommendSettings) -> Limits:
@@ -267,9 +366,17 @@ def _limits(settings: RecommendSettings) -> Limits:
                   settings.max_width)
 
 
+def _tolerance(settings: RecommendSettings, write_cost: WriteCost, clock: Clock) -> Tolerance:
+    updated = {t: {c for u in w.updates for c in u.columns} for t, w in write_cost.writes.items()}
+    rules = IncludeRules(settings.max_include_width, settings.min_all_visible, updated)
+    return Tolerance(settings.narrow_tolerance, rules, clock)
+
+
 def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings,
-                notes: list[str]):
-    """Charge per new index: rows the workload writes to its table x write_overhead_factor.
+                notes: list[str]) -> WriteCost:
+    """Charge per new index: the index entries the workload's writes to its table add (one per row
+    inserted or deleted, one per row of an UPDATE that is not HOT, and every index's entry for an
+    UPDATE the index would make non-HOT) x write_overhead_factor.
 
     Rows come from the workload's own INSERT/UPDATE/DELETE statements (pg_stat_statements rows,
     or calls), which cover the same window as the calls that weigh the benefits. The
@@ -277,46 +384,70 @@ def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: Recommen
     and count bulk loads, which would price every index out of a freshly restored database. For
     the same reason a bulk statement (a load, a backfill: a few calls of many rows each) is left
     out, with a note: it is not the recurring write load an index slows."""
-    rows: dict[str, float] = {}
-    bulk: list[str] = []
-    by_fp = {s.fingerprint: s for s in snapshot.statements}
-    for shape in shapes:
-        statement = by_fp.get(shape.fingerprint)
-        if shape.kind in WRITE_KINDS and statement is not None and shape.tables:
-            target = shape.tables[0].table
-            if _bulk(statement):
-                bulk.append(f"{target} ({shape.kind.upper()}, {statement.calls} call(s), "
-                            f"{statement.rows:,} rows)")
-                continue
-            rows[target] = rows.get(target, 0.0) + max(statement.rows, statement.workload_weight)
+    writes, bulk = table_writes(snapshot, shapes)
     if bulk:
         notes.append("bulk writes (loads, backfills) not counted as write load: " + ", ".join(bulk))
-    return lambda spec: settings.write_overhead_factor * rows.get(spec.table, 0.0)
+    return WriteCost(writes, settings.write_overhead_factor)
 
 
-def _bulk(statement) -> bool:
-    return 0 < statement.calls <= BULK_MAX_CALLS and statement.rows >= BULK_MIN_ROWS * statement.calls
+def _named(spec: IndexSpec, names: Names) -> dict:
+    """The name, the per-partition steps and the DDL of a new index."""
+    name = names.take(spec)
+    partitions = names.partitions(spec, name)
+    return {"name": name, "partitions": partitions, "ddl": build_index_sql(spec, name, partitions)}
 
 
-def _creates(ev: Evaluator, selection: Selection, catalog: Catalog) -> list[Recommendation]:
+def _creates(ev: Evaluator, chosen: list[IndexSpec], refined: Refined, clock: Clock,
+             write_cost: WriteCost, catalog: Catalog, names: Names) -> list[Recommendation]:
     result = []
-    for spec in selection.chosen:
+    for spec in chosen:
         gains = []
-        items, rest = ev.relevant(spec), [c for c in selection.chosen if c is not spec]
-        costs = ev.costs([(i, config) for config in ([], selection.chosen, rest) for i in items])
+        without_it = [c for c in chosen if c is not spec]
+        items = ev.relevant(spec)
+        costs = ev.costs([(i, config) for config in ([], chosen, without_it) for i in items])
         n = len(items)
         for item, before, after, without in zip(items, costs[:n], costs[n:2 * n], costs[2 * n:], strict=True):
             if after < without:  # a template's statements each, at its representative's costs
                 gains += [StatementGain(key, weight, round(before, 2), round(after, 2))
                           for key, weight in item.members or [(item.key, item.weight)]]
-        name = index_name(spec)
+        saved = clock.saved_ms(ev, spec, chosen) if clock.measured else None
+        writes = write_cost.describe(spec)
+        table = catalog.table(spec.table)
+        evidence = {"time_saved_ms": None if saved is None else round(saved, 2),
+                    "time_saved_s_per_hour": None if saved is None or clock.per_hour(saved) is None
+                    else round(clock.per_hour(saved), 3),
+                    "table_size_bytes": table.size_bytes if table else None, "writes": writes,
+                    "narrower": refined.narrower.get(spec.key()),
+                    "merged": refined.merged.get(spec.key(), []),
+                    "refined": refined.history.get(spec.key(), [])}
+        marginal = ev.delta(ev.relevant(spec), without_it, chosen)[0] - write_cost(spec)
         result.append(Recommendation(
-            action="create", table=spec.table, name=name, ddl=create_index_sql(spec, name),
+            action="create", table=spec.table, **_named(spec, names),
             index=spec, estimated_size_bytes=ev.size(spec), statements=gains,
-            benefit=round(selection.benefit.get(spec.key(), 0.0), 2),
-            reason="; ".join([f"lowers the planner cost of {len(gains)} statement(s)",
-                              *_caveats(spec, catalog)])))
+            benefit=round(refined.benefit.get(spec.key(), marginal), 2),
+            write_overhead=round(write_cost(spec), 2),
+            reason=_reason(gains, saved, clock, writes,
+                           refined.history.get(spec.key(), []) + _caveats(spec, catalog)),
+            evidence={k: v for k, v in evidence.items() if v not in (None, [], {})}))
     return sorted(result, key=lambda r: -r.benefit)
+
+
+def _reason(gains: list[StatementGain], saved: float | None, clock: Clock, writes: dict,
+            history: list[str]) -> str:
+    """Both gains (planner cost and measured time), the HOT updates it ends, what refining did."""
+    before = sum(g.cost_before * g.calls for g in gains)
+    after = sum(g.cost_after * g.calls for g in gains)
+    parts = [f"lowers the planner cost of {len(gains)} statement(s)"
+             + (f" by {100.0 * (before - after) / before:.0f}%" if before > 0 else "")]
+    parts.append(clock.describe(saved) + " saved" if saved is not None
+                 else "no measured time: chosen on planner cost alone")
+    broken = writes.get("hot_updates_broken") or []
+    if broken:
+        rows = sum(u["rows"] for u in broken)
+        columns = sorted({c for u in broken for c in u["columns"]})
+        parts.append(f"ends HOT updates: {len(broken)} UPDATE statement(s) setting "
+                     f"{', '.join(columns)} ({rows:,} rows) will write every index of the table")
+    return "; ".join(parts + history)
 
 
 def _caveats(spec: IndexSpec, catalog: Catalog) -> list[str]:
@@ -331,7 +462,8 @@ def _caveats(spec: IndexSpec, catalog: Catalog) -> list[str]:
 
 
 def _add_trigram(plan: Plan, specs: list[IndexSpec], catalog: Catalog, settings: RecommendSettings,
-                 chosen_sizes: list[int], served: Callable[[IndexSpec], list[StatementGain]]) -> None:
+                 chosen_sizes: list[int], served: Callable[[IndexSpec], list[StatementGain]],
+                 names: Names) -> None:
     """The trigram GIN indexes that fit in what the costed selection left of the budgets (count
     and bytes, each GIN counted at its estimated size with a margin), in order; a reason for
     each other one."""
@@ -349,24 +481,23 @@ def _add_trigram(plan: Plan, specs: list[IndexSpec], catalog: Catalog, settings:
         else:
             fitting.append(spec)
             count, used = count + 1, used + need
-    plan.recommendations += _trigram(fitting, catalog, plan, served)
+    plan.recommendations += _trigram(fitting, catalog, plan, served, names)
 
 
 def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan,
-             served: Callable[[IndexSpec], list[StatementGain]]) -> list[Recommendation]:
+             served: Callable[[IndexSpec], list[StatementGain]], names: Names) -> list[Recommendation]:
     """Trigram GIN indexes for leading-wildcard LIKE: HypoPG cannot cost GIN, so they are advised
     from the shape alone, with the extension they need, the statements they serve and a size
     estimated from pg_stats."""
     result = []
     installed = "pg_trgm" in catalog.extensions
     for spec in specs:
-        name = index_name(spec)
         needs = None if installed else "pg_trgm"
-        ddl = create_index_sql(spec, name)
+        named = _named(spec, names)
         if needs:
-            ddl = "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n" + ddl
+            named["ddl"] = "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n" + named["ddl"]
         result.append(Recommendation(
-            action="create", table=spec.table, name=name, ddl=ddl, index=spec,
+            action="create", table=spec.table, **named, index=spec,
             estimated_size_bytes=trigram_size(spec, catalog), statements=served(spec),
             reason="leading-wildcard LIKE/ILIKE: a B-tree cannot serve it, a trigram GIN can "
                    "(not costed: HypoPG cannot simulate GIN indexes; size estimated from pg_stats)",
@@ -401,30 +532,6 @@ def _trigram_served(snapshot: Snapshot, shapes: list[QueryShape], findings: list
         return found
 
     return served
-
-
-def _distinct_names(recommendations: list[Recommendation]) -> None:
-    """A name is created once per plan: two indexes that differ only in what the name leaves out
-    (INCLUDE columns, sort order) would otherwise share it, and ``IF NOT EXISTS`` would silently
-    skip the second. The later one gets ``_2`` (``_3``, ...)."""
-    seen = {r.name for r in recommendations if r.action != "create"}
-    for rec in recommendations:
-        if rec.action != "create" or rec.index is None:
-            continue
-        name, n = rec.name, 1
-        while name in seen:
-            n += 1
-            name = _with_suffix(rec.name, f"_{n}")
-        if name != rec.name:
-            prefix = rec.ddl.rpartition("\n")[0]  # CREATE EXTENSION ...; before a trigram index
-            rec.name = name
-            rec.ddl = (prefix + "\n" if prefix else "") + create_index_sql(rec.index, name)
-        seen.add(name)
-
-
-def _with_suffix(name: str, suffix: str) -> str:
-    room = MAX_IDENTIFIER_BYTES - len(suffix.encode())
-    return name.encode()[:room].decode(errors="ignore").rstrip("_") + suffix
 
 
 def _trigram_from_findings(findings: list[Finding], catalog: Catalog) -> list[IndexSpec]:

@@ -22,7 +22,7 @@ elsewhere) and refills the budget, then takes out in turn the ``POLISH_TRIES`` c
 lose least per byte among those big enough to let in a paying candidate that did not fit, refills
 without each, and keeps the cheapest result.
 
-The selection is anytime: the ``Clock`` of the ``Evaluator`` ends each phase at its deadline, and
+The selection is anytime: the ``Deadline`` of the ``Evaluator`` ends each phase at its deadline, and
 what was chosen by then is the result (``Selection.stopped`` names the phase it ended). What a
 statement costs under a set of indexes, and which statements a candidate is priced on: see
 ``Evaluator``.
@@ -56,6 +56,7 @@ class Item:
     attrs: dict[str, set[str]] = field(default_factory=dict)  # table -> indexable columns
     used: dict[str, set[str]] = field(default_factory=dict)  # table -> every column read
     members: list[tuple[str, float]] = field(default_factory=list)  # a template's (fingerprint, weight)
+    sorts: dict[str, set[str]] = field(default_factory=dict)  # table -> every key it is sorted on
     proposed: dict[tuple, int] = field(default_factory=dict)  # candidate key -> rank in its list
 
 
@@ -96,12 +97,12 @@ class Evaluator:
     A statement is priced only with the indexes it can use, each cut to the part it uses: an
     index whose leading key it does not search on is left out, and trailing keys it neither
     searches nor sorts on are dropped unless the index covers every column it reads (an
-    index-only scan). So (a, b) and (a, c) cost a statement searching on ``a`` alone the same as
-    (a), and one EXPLAIN serves all three."""
+    index-only scan); the keys it sorts on stay. So (a, b) and (a, c) cost a statement searching
+    on ``a`` alone the same as (a), and one EXPLAIN serves all three."""
 
-    def __init__(self, whatif: WhatIf, items: list[Item], clock: Clock | None = None):
+    def __init__(self, whatif: WhatIf, items: list[Item], deadline: Deadline | None = None):
         self.whatif, self.items = whatif, items
-        self.clock = clock or Clock()
+        self.deadline = deadline or Deadline()
         self.by_table: dict[str, list[Item]] = {}
         self.by_lead: dict[tuple[str, str], list[Item]] = {}
         for item in items:
@@ -239,7 +240,8 @@ def effective(item: Item, spec: IndexSpec) -> IndexSpec | None:
     read = item.used.get(spec.table) or set()
     if read and read <= set(keys) | set(spec.include):
         return spec  # covers the statement: an index-only scan may use every key
-    n = max(i for i, k in enumerate(keys) if k in attrs) + 1
+    keep = attrs | item.sorts.get(spec.table, set())
+    n = max(i for i, k in enumerate(keys) if k in keep) + 1
     if n == len(keys) and not spec.include:
         return spec
     return IndexSpec(spec.table, spec.columns[:n], where=spec.where, opclass=spec.opclass)
@@ -262,7 +264,7 @@ def proxy(item: Item, spec: IndexSpec) -> IndexSpec | None:
     return best
 
 
-class Clock:
+class Deadline:
     """The selection's deadline (``time_limit`` seconds from now, None: none) and its progress
     reports: ``on_progress(phase, done, total)``."""
 
@@ -298,15 +300,15 @@ def select(ev: Evaluator, candidates: list[IndexSpec], limits: Limits,
     runs = [True, False] if limits.max_bytes is not None else [False]
     results = []
     for per_byte in runs:
-        if not results or not ev.clock.expired("greedy"):
+        if not results or not ev.deadline.expired("greedy"):
             results.append(_greedy(ev, candidates, limits, write_cost, extend_attrs, per_byte))
     best = min(results, key=lambda r: r.cost_after)
-    if limits.max_bytes is not None and not ev.clock.expired("relaxation"):
+    if limits.max_bytes is not None and not ev.deadline.expired("relaxation"):
         starts = [best, _relax(ev, candidates, limits, write_cost, extend_attrs)]
         best = min((_swap(ev, candidates, s, limits, write_cost, extend_attrs) for s in starts),
                    key=lambda r: r.cost_after)
         best = _polish(ev, candidates, best, limits, write_cost, extend_attrs)
-    best.stopped = ev.clock.stopped
+    best.stopped = ev.deadline.stopped
     return best
 
 
@@ -325,7 +327,7 @@ def _polish(ev: Evaluator, candidates, selection: Selection, limits: Limits, wri
         if again.cost_after <= best.cost_after:
             best = again
     tried: set[tuple] = set()
-    while not ev.clock.expired("polish"):
+    while not ev.deadline.expired("polish"):
         room = _room_needed(ev, best, limits)
         losses = {c.key(): _loss(ev, c, best.chosen, write_cost) for c in best.chosen}
         order = sorted((c for c in best.chosen if c.key() not in tried and ev.size(c) >= room),
@@ -392,7 +394,7 @@ def _relax(ev: Evaluator, candidates, limits: Limits, write_cost, extend_attrs) 
     except AdvisorError:
         return _greedy(ev, candidates, limits, write_cost, extend_attrs, True)
     losses: dict[tuple, float] = {}
-    while config and not ev.clock.expired("relaxation"):
+    while config and not ev.deadline.expired("relaxation"):
         used = sum(ev.size(c) for c in config)
         over = used > limits.max_bytes or limits.max_indexes is not None and len(config) > limits.max_indexes
         for spec in config:
@@ -416,7 +418,7 @@ def _swap(ev: Evaluator, candidates, selection: Selection, limits: Limits, write
     did not fit, when the workload gets cheaper within the budget, then fill the budget again."""
     best = selection
     tried: set[tuple] = set()
-    while not ev.clock.expired("swap"):
+    while not ev.deadline.expired("swap"):
         chosen_keys = {c.key() for c in best.chosen}
         outside = sorted((r for r in best.rejected.values() if r[1].startswith("over budget")
                           and r[0].key() not in chosen_keys and r[0].key() not in tried),
@@ -461,7 +463,7 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
         for wider in _widenings(spec, extend_attrs or {}, limits.max_width):
             heapq.heappush(heap, (-float("inf"), next(counter), Move(wider, spec)))
     scored: set[tuple] = set()
-    while heap and not ev.clock.expired("greedy"):
+    while heap and not ev.deadline.expired("greedy"):
         _, rank, move = heapq.heappop(heap)
         if not _valid(move, config):
             continue
@@ -471,7 +473,7 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
             move = Move(move.add, narrower) if narrower else move
         if move.add.key() not in scored:
             scored.add(move.add.key())
-            ev.clock.report("selection", min(len(scored), len(candidates)), len(candidates))
+            ev.deadline.report("selection", min(len(scored), len(candidates)), len(candidates))
         try:
             score, gain, why = _score(ev, move, config, limits, write_cost, used_bytes, per_byte)
         except AdvisorError as exc:  # UnsupportedIndex, or a statement timing out
@@ -501,12 +503,12 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
     for spec in candidates:
         if spec.key() not in chosen_keys and spec.key() not in rejected:
             rejected[spec.key()] = (spec, _covered_by(spec, config) or (
-                _late(ev.clock, spec.key() in scored) if ev.clock.stopped else "over budget"), 0.0)
+                _late(ev.deadline, spec.key() in scored) if ev.deadline.stopped else "over budget"), 0.0)
     return Selection(config, rejected, ev.total([]), ev.total(config), benefits)
 
 
-def _late(clock: Clock, scored: bool) -> str:
-    limit = f"the time limit ({clock.time_limit:g} s) ended the selection"
+def _late(deadline: Deadline, scored: bool) -> str:
+    limit = f"the time limit ({deadline.time_limit:g} s) ended the selection"
     return f"not taken: {limit} before its turn" if scored else f"not priced: {limit} first"
 
 

@@ -69,8 +69,8 @@ def test_sql_time_is_the_time_inside_statements(shopease_db):
                           engine_hook=slow_statements)
     for stats in [*slowed.endpoints.values(), slowed.overall]:
         assert 5 * stats.mean_queries <= stats.mean_sql_ms <= stats.mean_ms
-    for stats in [*plain.endpoints.values(), plain.overall]:
-        assert 0 < stats.mean_sql_ms < min(stats.mean_ms, 5 * stats.mean_queries)
+    for stats in [*plain.endpoints.values(), plain.overall]:  # no bound in ms: a loaded machine
+        assert 0 < stats.mean_sql_ms < stats.mean_ms
 
 
 def test_eager_runs_fewer_queries_per_request(shopease_db):

@@ -41,3 +41,21 @@ def test_failure_leaves_no_file(tmp_path):
 def test_help_says_reset_writes():
     done = _run("--help")
     assert "--reset" in done.stdout and "WRITES" in done.stdout
+
+
+def test_several_log_files_after_one_log_option(library_db, tmp_path, pg):
+    """What the shell hands over for `--log postgresql-*.log`: several paths after one --log."""
+    lines = pg.log_path.read_text().splitlines(keepends=True)
+    half = len(lines) // 2
+    while lines[half].startswith("\t"):  # not inside a multi-line record
+        half += 1
+    first, second = tmp_path / "postgresql-a.log", tmp_path / "postgresql-b.log"
+    first.write_text("".join(lines[:half]))
+    second.write_text("".join(lines[half:]))
+    out = tmp_path / "snap.json"
+    done = _run("--dsn", library_db, "--out", str(out), "--log", str(second), str(first), "--min-calls", "2")
+    assert done.returncode == 0, done.stderr
+    whole = tmp_path / "whole.json"
+    assert _run("--dsn", library_db, "--out", str(whole), "--log", str(pg.log_path), "--min-calls", "2").returncode == 0
+    split, one = Snapshot.from_json(out.read_text()), Snapshot.from_json(whole.read_text())
+    assert split.traces and [len(t.events) for t in split.traces] == [len(t.events) for t in one.traces]

@@ -108,3 +108,36 @@ def test_unreadable_log_is_a_clear_error(tmp_path):
     bad.write_text('{"a": 1}\nnot json\n')
     with pytest.raises(AdvisorError, match="line 2"):
         read_traces([bad])
+
+
+def _rotated(tmp_path, name: str) -> tuple:
+    """The sample cut in two inside the N+1 transaction (between a lookup's bind and its execute),
+    the later half in the file whose name sorts first."""
+    lines = (LOGS / name).read_text().splitlines(keepends=True)
+    executes = [n for n, line in enumerate(lines) if "execute <unnamed>: SELECT name FROM authors" in line]
+    cut = executes[3]
+    suffix = Path(name).suffix
+    later, earlier = tmp_path / f"postgresql-1{suffix}", tmp_path / f"postgresql-2{suffix}"
+    earlier.write_text("".join(lines[:cut]))
+    later.write_text("".join(lines[cut:]))
+    return earlier, later
+
+
+@pytest.mark.parametrize("name", ["stderr.log", "jsonlog.json"])
+def test_rotated_files_are_one_workload(tmp_path, name):
+    whole_traces, whole_statements = read_traces([LOGS / name])
+    earlier, later = _rotated(tmp_path, name)
+    suffix = Path(name).suffix
+    for given in ([later, earlier], [str(tmp_path / f"postgresql-*{suffix}")], [tmp_path], [earlier, later, later]):
+        traces, statements = read_traces(given)
+        assert _shape(traces) == _shape(whole_traces), given
+        assert [(t.id, [e.duration_ms for e in t.events]) for t in traces] == \
+            [(t.id, [e.duration_ms for e in t.events]) for t in whole_traces]
+        assert [(s.fingerprint, s.calls) for s in statements] == [(s.fingerprint, s.calls) for s in whole_statements]
+    apart = read_traces([earlier])[0] + read_traces([later])[0]  # what reading them one by one gives
+    assert len(apart) > len(whole_traces)
+
+
+def test_a_glob_matching_nothing_is_a_clear_error(tmp_path):
+    with pytest.raises(AdvisorError, match="no log file matches .*postgresql-\\*.json"):
+        read_traces([tmp_path / "postgresql-*.json"])

@@ -99,7 +99,9 @@ def analysis(snap: Snapshot | None = None) -> Analysis:
                 evidence={"endpoint": "GET /orders/<id>", "parent_statement": fps[0], "repeated_statement": fps[2],
                           "repeated_query": snap.statements[2].query, "count_per_request": 20, "requests": 3,
                           "time_per_request_ms": 8.0, "call_site": "app_under_test/endpoints.py:88 in order_detail",
-                          "kind": "read"}),
+                          "kind": "read", "total_time_ms": 24.0,
+                          "fix": {"options": ["selectinload(Order.items)"], "at": "app_under_test/endpoints.py:80 in order_detail",
+                                  "import": "from sqlalchemy.orm import selectinload"}}),
         Finding(rule="unused-index", severity="low", message="order_status_old was never scanned",
                 help="drop it", table="public.order", evidence={"idx_scan": 0}),
     ]

@@ -86,7 +86,9 @@ def test_sections(html):
     n_plus_one = html[html.index('id="n-plus-one"'):html.index('id="findings"')]
     assert "selectinload(Order.items)" in n_plus_one and "app_under_test/endpoints.py:88 in order_detail" in n_plus_one
     assert "elsewhere.py" not in n_plus_one  # only the call site the rule found, not every use of the statement
-    assert "20 queries per request in 3 requests, 8.00 ms per request" in n_plus_one
+    assert "20 queries per request in 3 requests, 8.00 ms per request, 24.0 ms in all" in n_plus_one
+    assert "to the query at <code>app_under_test/endpoints.py:80 in order_detail</code>:<pre>" \
+           ".options(selectinload(Order.items))\n# from sqlalchemy.orm import selectinload</pre>" in n_plus_one
     assert n_plus_one.index("repeated statement") < n_plus_one.index("runs after")
     assert "write cost: 900 updates/h" in html  # rejected, with its reason
     assert "Validation: measured vs estimated" in html and "not used by any plan" in html

@@ -24,7 +24,8 @@ def create(name: str, columns: list[str], table: str = "public.order", **spec) -
 
 
 def render(tmp_path: Path, recommendation: Recommendation) -> str:
-    (path,) = write_migrations(Plan(recommendations=[recommendation]), tmp_path / "m", queries=QUERIES)
+    (path,) = write_migrations(Plan(recommendations=[recommendation]), tmp_path / "m", queries=QUERIES,
+                               drops=True)
     text = path.read_text(encoding="utf-8")
     ast.parse(text)
     return re.sub(r"Create Date: .*", "Create Date: <now>", text)
@@ -69,15 +70,14 @@ advisor_indexes = ['order_customer_id_idx']
 def upgrade() -> None:
     with op.get_context().autocommit_block():
         _set_timeouts()
-        _drop_invalid_index('public', 'order_customer_id_idx')
-        op.create_index(
-            'order_customer_id_idx',
-            'order',
-            ['customer_id'],
-            schema='public',
-            postgresql_concurrently=True,
-            if_not_exists=True,
-        )
+        if _build_needed('public', 'order_customer_id_idx', 'order', ['customer_id']):
+            op.create_index(
+                'order_customer_id_idx',
+                'order',
+                ['customer_id'],
+                schema='public',
+                postgresql_concurrently=True,
+            )
         _reset_timeouts()
 
 
@@ -97,17 +97,16 @@ def test_partial_with_include(tmp_path):
 def upgrade() -> None:
     with op.get_context().autocommit_block():
         _set_timeouts()
-        _drop_invalid_index('public', 'order_open_customer_idx')
-        op.create_index(
-            'order_open_customer_idx',
-            'order',
-            ['customer_id'],
-            schema='public',
-            postgresql_include=['total', 'Weird "Col"'],
-            postgresql_where=sa.text("status = 'open' AND note <> 'a \\\\:b'"),
-            postgresql_concurrently=True,
-            if_not_exists=True,
-        )
+        if _build_needed('public', 'order_open_customer_idx', 'order', ['customer_id'], partial=True):
+            op.create_index(
+                'order_open_customer_idx',
+                'order',
+                ['customer_id'],
+                schema='public',
+                postgresql_include=['total', 'Weird "Col"'],
+                postgresql_where=sa.text("status = 'open' AND note <> 'a \\\\:b'"),
+                postgresql_concurrently=True,
+            )
         _reset_timeouts()
 
 
@@ -121,15 +120,14 @@ def test_expression_index(tmp_path):
 def upgrade() -> None:
     with op.get_context().autocommit_block():
         _set_timeouts()
-        _drop_invalid_index('app', 'users_lower_email_idx')
-        op.create_index(
-            'users_lower_email_idx',
-            'users',
-            [sa.text('(lower(email))'), sa.text('(created_at::date) DESC')],
-            schema='app',
-            postgresql_concurrently=True,
-            if_not_exists=True,
-        )
+        if _build_needed('app', 'users_lower_email_idx', 'users', [None, None]):
+            op.create_index(
+                'users_lower_email_idx',
+                'users',
+                [sa.text('(lower(email))'), sa.text('(created_at::date) DESC')],
+                schema='app',
+                postgresql_concurrently=True,
+            )
         _reset_timeouts()
 
 
@@ -145,17 +143,16 @@ def upgrade() -> None:
         _set_timeouts()
         # pg_trgm provides the operator class; needs CREATE privilege.
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
-        _drop_invalid_index('public', 'product_name_trgm_idx')
-        op.create_index(
-            'product_name_trgm_idx',
-            'product',
-            ['name'],
-            schema='public',
-            postgresql_using='gin',
-            postgresql_ops={'name': 'gin_trgm_ops'},
-            postgresql_concurrently=True,
-            if_not_exists=True,
-        )
+        if _build_needed('public', 'product_name_trgm_idx', 'product', ['name'], method='gin'):
+            op.create_index(
+                'product_name_trgm_idx',
+                'product',
+                ['name'],
+                schema='public',
+                postgresql_using='gin',
+                postgresql_ops={'name': 'gin_trgm_ops'},
+                postgresql_concurrently=True,
+            )
         _reset_timeouts()
 
 
@@ -167,7 +164,9 @@ def test_drop(tmp_path):
     text = render(tmp_path, Recommendation(
         action="drop", table="public.order", name="order_status_old", ddl="",
         reason="redundant: order_status_open_idx has the same leading column",
-        evidence={"idx_scan": 0, "since": "2026-11-01T00:00:00+00:00", "definition": definition}))
+        risk="queries move to order_status_open_idx",
+        evidence={"idx_scan": 0, "since": "2026-11-01T00:00:00+00:00", "definition": definition,
+                  "columns": ["status"]}))
     assert 'Drops index order_status_old on public.order.\nWhy: redundant' in text
     assert "Downgrade recreates it: CREATE INDEX order_status_old" in text
     assert functions(text) == '''\
@@ -175,8 +174,10 @@ def upgrade() -> None:
     with op.get_context().autocommit_block():
         _set_timeouts()
         # Why: redundant: order_status_open_idx has the same leading column
+        # Risk: queries move to order_status_open_idx
         # idx_scan: 0
         # since: 2026-11-01T00:00:00+00:00
+        # columns: ['status']
         op.drop_index('order_status_old', schema='public', postgresql_concurrently=True, if_exists=True)
         _reset_timeouts()
 
@@ -184,8 +185,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.get_context().autocommit_block():
         _set_timeouts()
-        _drop_invalid_index('public', 'order_status_old')
-        op.execute(sa.text('CREATE INDEX CONCURRENTLY IF NOT EXISTS order_status_old ON public."order" USING btree (status) WHERE (note = \\'x \\\\:y\\')'))
+        if _build_needed('public', 'order_status_old', 'order', ['status'], partial=True):
+            op.execute(sa.text('CREATE INDEX CONCURRENTLY order_status_old ON public."order" USING btree (status) WHERE (note = \\'x \\\\:y\\')'))
         _reset_timeouts()
 '''
 

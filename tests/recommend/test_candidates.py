@@ -158,4 +158,15 @@ def test_no_covering_variant_on_a_unique_key():
                "USING btree (id)", columns=["id"], is_unique=True, is_primary=True)
     shape = _shape(TableAccess("public.orders", join_columns=["id"], columns_used=["id", "total", "status"]))
     assert not any(s.include for s in generate([shape], _catalog([pk])).get("f1", []))
+    # a join probe on a column unique by its statistics: covered, one heap visit saved per probe
     assert any(s.include == ["total", "status"] for s in generate([shape], _catalog())["f1"])
+
+
+def test_a_covering_variant_for_a_lookup_only_where_it_finds_several_rows():
+    def includes(column):
+        shape = _shape(TableAccess("public.orders", predicates=[Predicate(column, "=")],
+                                   columns_used=[column, "total", "status"]))
+        return [s.include for s in generate([shape], _catalog())["f1"] if s.include]
+
+    assert includes("user_id") == [["total", "status"]]  # ~10 orders per user
+    assert includes("id") == []  # one row: one heap visit per call is all it would save

@@ -4,11 +4,11 @@ EXPLAINs, the time limit, and names that stay unique."""
 import pytest
 
 from advisor.analyze.shapes import extract_shapes
-from advisor.model import Analysis, IndexSpec, Recommendation
+from advisor.model import Analysis, IndexSpec
 from advisor.recommend import RecommendSettings, recommend
-from advisor.recommend.plan import _distinct_names, workload
+from advisor.recommend.plan import workload
 from advisor.recommend.prune import prune
-from advisor.recommend.select import Clock, Evaluator, Item, Limits, effective, proxy, select
+from advisor.recommend.select import Deadline, Evaluator, Item, Limits, effective, proxy, select
 from advisor.recommend.whatif import WhatIf
 
 T = "public.t"
@@ -90,7 +90,7 @@ def test_batched_costs_match_one_at_a_time_and_leave_nothing_prepared(shop_dsn):
     assert prepared == 0
 
 
-class _Countdown(Clock):
+class _Countdown(Deadline):
     """A deadline reached after ``checks`` looks at it: a time limit without the clock's noise."""
 
     def __init__(self, checks):
@@ -135,27 +135,6 @@ def test_a_zero_time_limit_prices_no_candidate_and_the_plan_says_it_stopped(shop
     assert not any("stopped early" in n for n in full.notes)
 
 
-def _create(spec):
-    from advisor.ddl import create_index_sql, index_name
-
-    name = index_name(spec)
-    return Recommendation("create", spec.table, name, create_index_sql(spec, name), index=spec)
-
-
-def test_names_are_unique_within_a_plan():
-    specs = [IndexSpec(T, ["created_at"]), IndexSpec(T, ["created_at"], include=["id"]),
-             IndexSpec(T, ["created_at DESC"]), IndexSpec(T, ["x" * 70]), IndexSpec(T, ["x" * 70, "y"])]
-    recs = [_create(s) for s in specs]
-    recs[2].ddl = "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n" + recs[2].ddl
-    assert len({r.name for r in recs}) < len(recs)
-    _distinct_names(recs)
-    assert len({r.name for r in recs}) == len(recs)
-    assert [r.name for r in recs[:3]] == ["ix_t_created_at", "ix_t_created_at_2", "ix_t_created_at_3"]
-    for rec in recs:
-        assert len(rec.name.encode()) <= 63 and f" {rec.name} ON " in rec.ddl
-    assert recs[2].ddl.startswith("CREATE EXTENSION IF NOT EXISTS pg_trgm;\nCREATE INDEX")
-
-
 @pytest.mark.parametrize("compress", [True, False])
 def test_recommend_names_every_index_once(shop_dsn, shop_snapshot, compress):
     plan = recommend(shop_dsn, shop_snapshot, Analysis(), RecommendSettings(compress=compress, max_width=3))
@@ -184,3 +163,9 @@ def test_the_cli_time_limit_is_reported_in_the_plan(shop_dsn, tmp_path):
     assert any(n.startswith("stopped early: the time limit") for n in plan["notes"])
     refused = run("--time-limit", "0")
     assert refused.returncode == 2 and "--time-limit" in refused.stderr
+
+
+def test_the_keys_a_statement_sorts_on_stay_in_its_part():
+    item = _item({"a"}, used={"x", "y"})
+    item.sorts = {T: {"a", "b"}}
+    assert effective(item, IndexSpec(T, ["a DESC", "b", "c"])).columns == ["a DESC", "b"]

@@ -47,13 +47,27 @@ def test_greedy_within_10_percent_of_exhaustive_and_within_budget(shop_dsn, shop
         assert sum(ev.size(c) for c in greedy.chosen) <= limits.max_bytes
 
 
+def _with_twins(snapshot):
+    """``snapshot`` whose catalog also has ix_dup (status), a prefix of ix_keep (status, total)."""
+    from dataclasses import replace
+
+    from advisor.model import Index
+
+    twins = [Index("public", name, "public.orders", f"CREATE INDEX {name} ON public.orders USING btree "
+                   f"({', '.join(cols)})", columns=cols, size_bytes=8192 * len(cols))
+             for name, cols in (("ix_dup", ["status"]), ("ix_keep", ["status", "total"]))]
+    return replace(snapshot, catalog=replace(snapshot.catalog, indexes=snapshot.catalog.indexes + twins))
+
+
 def test_recommend_plan(shop_dsn, shop_snapshot):
     settings = RecommendSettings(max_indexes=5)
     drop = Finding("redundant-index", "low", "dup", table="public.orders",
                    evidence={"index": "public.ix_dup", "kept": "public.ix_keep", "size_bytes": 8192})
     pk = Finding("unused-index", "low", "pk", table="public.orders",
                  evidence={"index": "public.orders_pkey", "idx_scan": 0})
-    plan = recommend(shop_dsn, shop_snapshot, Analysis(findings=[drop, pk]), settings)
+    ghost = Finding("unused-index", "low", "gone", table="public.orders",
+                    evidence={"index": "public.ix_not_there", "idx_scan": 0})
+    plan = recommend(shop_dsn, _with_twins(shop_snapshot), Analysis(findings=[drop, pk, ghost]), settings)
     creates = [r for r in plan.recommendations if r.action == "create"]
     keys = {(r.table, tuple(r.index.columns)) for r in creates}
     assert 1 <= len(creates) <= 5
@@ -67,6 +81,9 @@ def test_recommend_plan(shop_dsn, shop_snapshot):
         assert all(g.cost_after < g.cost_before for g in r.statements)
     drops = [r for r in plan.recommendations if r.action == "drop"]
     assert [r.name for r in drops] == ["ix_dup"]  # never the primary key
+    assert "ix_keep" in drops[0].risk and drops[0].evidence["columns"] == ["status"]
+    kept = {k.index: k.reason for k in plan.kept}
+    assert "primary key" in kept["public.orders_pkey"] and "not in the catalog" in kept["public.ix_not_there"]
     assert plan.cost_after < plan.cost_before and plan.explain_calls > 0
     assert plan.rejected and all(r.reason for r in plan.rejected)
     print("\n" + "\n".join(f"{r.name}: benefit {r.benefit:,.0f}" for r in creates))
@@ -111,9 +128,9 @@ def test_without_hypopg_the_plan_says_what_is_lost_and_how_to_install(pg, shop_s
     try:
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("DROP EXTENSION hypopg")
-        drop = Finding("unused-index", "low", "u", table="public.orders",
-                       evidence={"index": "public.ix_old", "idx_scan": 0})
-        plan = recommend(dsn, shop_snapshot, Analysis(findings=[drop]))
+        drop = Finding("redundant-index", "low", "u", table="public.orders",
+                       evidence={"index": "public.ix_dup", "kept": "public.ix_keep"})
+        plan = recommend(dsn, _with_twins(shop_snapshot), Analysis(findings=[drop]))
         assert any("HypoPG is not installed" in n and "CREATE EXTENSION hypopg" in n for n in plan.notes)
         assert [r.action for r in plan.recommendations] == ["drop"]
         assert plan.rejected and all(r.reason == "not costed: HypoPG missing" for r in plan.rejected)

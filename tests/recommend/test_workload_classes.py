@@ -8,7 +8,10 @@ few-valued column earns a partial index only where the value is known).
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -195,3 +198,39 @@ def test_trigram_only_for_a_leading_wildcard_and_with_the_statements_it_serves(d
 def test_a_prefix_search_gets_a_btree(db, tmp_path):
     got = created(advise(db, tmp_path, "SELECT * FROM agents WHERE login LIKE 'agent12%'"))
     assert {(t, k[:1]) for t, k, _ in got} == {("public.agents", ("login",))}
+
+
+def test_the_advice_for_every_class_applies_for_real_and_comes_back_out(db, tmp_path):
+    workload = tmp_path / "classes.sql"
+    workload.write_text("".join(f"{literal};\n" for literal, _param, _expected in CASES.values()))
+    _reset(db)
+    pipeline = Pipeline.from_options(dsn=db, queries=[workload])
+    analysis = pipeline.analyze()
+    creates = [r for r in analysis.plan.recommendations if r.action == "create"]
+    assert {"public.samples", "public.samples_2025", "public.unanalysed", "public.fresh"} <= {
+        r.table for r in creates}
+    before = _indexes(db)
+    pipeline.write_migrations(analysis, tmp_path / "mig")
+    _alembic(tmp_path / "mig" / "alembic.ini", db, "upgrade", "head")
+    after = _indexes(db)
+    assert {r.name for r in creates} <= {name for name, _valid in after}
+    assert all(valid for _name, valid in after)
+    partitioned = next(r for r in creates if r.table == "public.samples")
+    assert len([name for name, _ in after - before if name not in {r.name for r in creates}]) == len(
+        partitioned.partitions)  # one index per partition, attached to the parent's
+    _alembic(tmp_path / "mig" / "alembic.ini", db, "downgrade", "base")
+    assert _indexes(db) == before
+
+
+def _indexes(dsn: str) -> set[tuple[str, bool]]:
+    with psycopg.connect(dsn) as conn:
+        return set(conn.execute("SELECT c.relname, i.indisvalid FROM pg_index i "
+                                "JOIN pg_class c ON c.oid = i.indexrelid "
+                                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' "
+                                "AND c.relname NOT LIKE '%%version%%'").fetchall())
+
+
+def _alembic(ini: Path, dsn: str, *args: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "alembic", "-c", str(ini), *args], capture_output=True,
+                          text=True, env={**os.environ, "DATABASE_URL": dsn})
+    assert done.returncode == 0, done.stderr[-3000:]

@@ -4,6 +4,8 @@ The database comes from ``-x dsn=...``, else ``DATABASE_URL``, else ``sqlalchemy
 alembic.ini. A libpq DSN (``postgresql://...`` or ``host=... dbname=...``) is opened with
 psycopg 3; a SQLAlchemy URL naming its driver (``postgresql+psycopg2://...``) is used as is.
 Each revision runs in its own transaction, so an index build's autocommit block stays its own.
+The revision the database is at is kept in its own table, ``advisor_version``: an app that uses
+Alembic keeps ``alembic_version`` to itself.
 """
 
 import os
@@ -18,6 +20,7 @@ if config.config_file_name is not None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = None
+VERSION_TABLE = "advisor_version"
 
 
 def database_url() -> str | None:
@@ -37,7 +40,7 @@ def engine(url: str):
 
 def run_migrations_offline() -> None:
     context.configure(dialect_name="postgresql", target_metadata=target_metadata,
-                      literal_binds=True, transaction_per_migration=True)
+                      literal_binds=True, transaction_per_migration=True, version_table=VERSION_TABLE)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -48,7 +51,7 @@ def run_migrations_online() -> None:
         raise SystemExit("no database: pass -x dsn=postgresql://... or set DATABASE_URL")
     with engine(url).connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata,
-                          transaction_per_migration=True)
+                          transaction_per_migration=True, version_table=VERSION_TABLE)
         with context.begin_transaction():
             context.run_migrations()
 

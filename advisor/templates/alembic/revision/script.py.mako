@@ -1,7 +1,8 @@
 <%doc>
     advisor's revision template: index builds and drops. Rendered by Alembic's
     ScriptDirectory.generate_revision, so the file is named and chained as the project's own.
-    `message`, `summary` are docstring-safe; `upgrades`, `downgrades` are indented code.
+    `message`, `summary` are docstring-safe; `upgrades`, `downgrades` are indented code;
+    `partitioned`: a build on a partitioned table, which needs _require_valid.
 </%doc>"""${message}
 
 ${summary}
@@ -43,23 +44,67 @@ def _reset_timeouts() -> None:
     op.execute("RESET statement_timeout")
 
 
-def _drop_invalid_index(schema: str | None, name: str) -> None:
-    """Drop what a failed or cancelled build left: an INVALID index that IF NOT EXISTS would keep.
+# Looks a name up in the schema: what it is, whether valid, on which table, its key columns,
+# access method, whether partial or unique.
+_FOUND = (
+    "SELECT c.relkind, coalesce(i.indisvalid, false), t.relname,"
+    " ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k),"
+    " am.amname, i.indpred IS NOT NULL, i.indisunique"
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " LEFT JOIN pg_index i ON i.indexrelid = c.oid LEFT JOIN pg_class t ON t.oid = i.indrelid"
+    " LEFT JOIN pg_am am ON am.oid = c.relam"
+    " WHERE n.nspname = coalesce(:schema, current_schema()) AND c.relname = :name"
+)
 
-    Offline (--sql) there is no catalog to ask, so the drop is unconditional: an existing valid
-    index is then rebuilt, but the script ends right on every re-run.
+
+def _build_needed(schema: str | None, name: str, table: str, keys: list[str | None] | None, *,
+                  method: str = "btree", partial: bool = False, unique: bool = False) -> bool:
+    """Whether this revision still has to build index ``name`` on ``table``.
+
+    ``keys``: the key columns it builds (None for an expression). A failed or cancelled earlier
+    build left an INVALID index: it is dropped and built again. The same index, valid (an
+    earlier, interrupted run built it): kept. Anything else by that name stops the migration:
+    IF NOT EXISTS would silently keep the other one, and the downgrade would then drop it.
+    Offline (--sql) there is no catalog to ask: the build is written out.
     """
-    if not context.is_offline_mode():
-        invalid = op.get_bind().execute(
-            sa.text("SELECT NOT i.indisvalid FROM pg_index i"
-                    " JOIN pg_class c ON c.oid = i.indexrelid"
-                    " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                    " WHERE n.nspname = coalesce(:schema, current_schema()) AND c.relname = :name"),
-            {"schema": schema, "name": name},
-        ).scalar()
-        if not invalid:
-            return
-    op.drop_index(name, schema=schema, postgresql_concurrently=True, if_exists=True)
+    if context.is_offline_mode():
+        return True
+    found = op.get_bind().execute(sa.text(_FOUND), {"schema": schema, "name": name}).first()
+    if found is None:
+        return True
+    kind, valid, on_table, found_keys, found_method, found_partial, found_unique = found
+    same_keys = keys is None or (len(found_keys) == len(keys) and all(
+        want is None or _unquoted(got) == want for got, want in zip(found_keys, keys)))
+    same = (kind in ("i", "I") and on_table == table and same_keys and found_method == method
+            and found_partial == partial and found_unique == unique)
+    if not same:
+        raise RuntimeError(
+            f"{name!r} already names another relation in schema {schema or 'current_schema()'} "
+            f"(not a {method} index on {table!r} by {keys}): rename the index in this revision")
+    if kind == "i" and not valid:
+        op.drop_index(name, schema=schema, postgresql_concurrently=True)
+        return True
+    return False
+
+
+def _unquoted(identifier: str) -> str:
+    if len(identifier) > 1 and identifier[0] == identifier[-1] == '"':
+        return identifier[1:-1].replace('""', '"')
+    return identifier
+% if partitioned:
+
+
+def _require_valid(schema: str | None, name: str) -> None:
+    """An index on a partitioned table is valid once every partition has its index attached."""
+    if context.is_offline_mode():
+        return
+    found = op.get_bind().execute(sa.text(_FOUND), {"schema": schema, "name": name}).first()
+    if found is None or not found[1]:
+        raise RuntimeError(
+            f"index {name!r} is not valid: a partition has no index attached to it (one created "
+            f"after the advice?). Build one CONCURRENTLY on it, ALTER INDEX {name} ATTACH "
+            "PARTITION it, then upgrade again; or run advisor again")
+% endif
 
 
 def upgrade() -> None:
