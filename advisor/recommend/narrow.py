@@ -190,12 +190,13 @@ class _Costs:
         return self.ev.size(spec)
 
     def _reads(self, items, config: list[IndexSpec]) -> tuple[float, float]:
-        reads = ms = 0.0
-        for item in items:
-            cost = self.ev.item_cost(item, config)
-            reads += item.weight * cost
-            if self.times.get(item.key):
-                ms += self.times[item.key] * cost / max(self.ev.item_cost(item, []), 1e-9)
+        items = list(items)
+        timed = [i for i in items if self.times.get(i.key)]
+        costs = self.ev.costs([(i, config) for i in items] + [(i, []) for i in timed])  # one batch
+        reads = sum(i.weight * c for i, c in zip(items, costs, strict=False))
+        cost = dict(zip((i.key for i in items), costs, strict=False))
+        ms = sum(self.times[i.key] * cost[i.key] / max(base, 1e-9)
+                 for i, base in zip(timed, costs[len(items):], strict=True))
         return reads, ms
 
 
