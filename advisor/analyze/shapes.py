@@ -14,6 +14,7 @@ rather than guessed. A statement that does not parse gets ``parse_error``; it ne
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from sqlglot import exp
@@ -73,7 +74,7 @@ def _extract(sql: str, fingerprint: str, index: CatalogIndex) -> QueryShape:
     if shape.kind in ("utility", "other"):
         return shape
     try:
-        walk = _Walk(index)
+        walk = _Walk(index, _units(sql))
         walk.statement(tree)
     except RecursionError:
         shape.parse_error = "statement nested too deeply"
@@ -111,8 +112,9 @@ def _int(node: exp.Expression | None) -> int | None:
 class _Walk:
     """Collects the table accesses of one statement, scope by scope."""
 
-    def __init__(self, index: CatalogIndex):
+    def __init__(self, index: CatalogIndex, units: dict[str, str] | None = None):
         self.index = index
+        self.units = units or {}
         self.accesses: dict[int, TableAccess] = {}
         self.virtual: set[str] = set()  # names of data-modifying CTEs: not tables
 
@@ -329,7 +331,7 @@ class _Walk:
         resolved = [self._resolve(c, scope) for c in columns]
         if not all(resolved) or len({id(r[0]) for r in resolved}) != 1:
             return None
-        return resolved[0][0], _expression_text(node), _function_name(node)
+        return resolved[0][0], _expression_text(node, self.units), _function_name(node)
 
     def _output(self, node: exp.Expression, select: exp.Select) -> exp.Expression:
         """An ORDER/GROUP BY item: a position or an output name stands for its select item."""
@@ -508,10 +510,23 @@ def _leading_wildcard(pattern: exp.Expression) -> bool:
     return False
 
 
-def _expression_text(node: exp.Expression) -> str:
+_UNIT = re.compile(r"date_trunc\s*\(\s*'([^']*)'", re.IGNORECASE)
+
+
+def _units(sql: str) -> dict[str, str]:
+    """date_trunc's units as the statement spells them: sqlglot reads 'day' and 'DAY' alike, but
+    an index on date_trunc('day', ts) serves only the spelling it was built with."""
+    return {unit.upper(): unit for unit in reversed(_UNIT.findall(sql))}
+
+
+def _expression_text(node: exp.Expression, units: dict[str, str]) -> str:
     copy = node.copy()
     for column in copy.find_all(exp.Column):
         column.set("table", None)
+    for trunc in copy.find_all(exp.TimestampTrunc, exp.DateTrunc):
+        unit = trunc.args.get("unit")
+        if isinstance(unit, exp.Var):
+            trunc.set("unit", exp.var(units.get(unit.name.upper(), unit.name.lower())))
     return copy.sql(dialect="postgres", normalize_functions="lower")
 
 

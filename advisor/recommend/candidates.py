@@ -21,6 +21,7 @@ guess, so the what-if cost decides); neither does what an existing valid index c
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -203,12 +204,14 @@ def _covering(specs: list[IndexSpec], access: TableAccess, table: Table, *, look
 
 
 def _rows_per_lookup(spec: IndexSpec, access: TableAccess, table: Table) -> float:
-    """Rows one lookup of the index's equality keys finds (at most, by its most selective key);
-    a sort-only or range-led key reads many."""
+    """Rows one lookup of the index's equality keys finds (their distinct values taken as
+    independent, as the planner does); a sort-only or range-led key reads many."""
     searched = {p.column for p in access.predicates if p.op in EQUALITY} | set(access.join_columns)
-    distinct = [_distinct(_bare(c), table) for c in spec.columns if _bare(c) in searched]
-    known = [d for d in distinct if d > 0]
-    return table.reltuples / max(known) if known else float("inf")
+    distinct = [d for d in (_distinct(_bare(c), table) for c in spec.columns if _bare(c) in searched)
+                if d > 0]
+    if not distinct:
+        return float("inf")
+    return table.reltuples / min(math.prod(distinct), max(table.reltuples, 1.0))
 
 
 def _partial_where(p: Predicate, table: Table) -> str | None:
