@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from advisor.errors import AdvisorError
@@ -28,6 +28,7 @@ class Pipeline:
     max_indexes: int | None = None
     max_index_size: str | None = None
     time_limit: float | None = None
+    skipped: list[dict] = field(default_factory=list)  # statements of --queries files not read
 
     @classmethod
     def from_options(cls, *, dsn: str | None = None, snapshot_path: Path | None = None,
@@ -69,15 +70,16 @@ class Pipeline:
 
         statements, problems = load_queries(paths)
         for problem in problems:
-            self.snapshot.notes.append(
-                f"skipped {problem['path']} statement {problem.get('statement_index', '?')}: "
-                f"{problem['reason']}")
+            where = f"{problem['path']} statement {problem.get('statement_index') or '(whole file)'}"
+            self.skipped.append({"statement": where, "reason": problem["reason"]})
         if self.dsn and statements:
             from advisor.capture.plans import plan_statements
             from advisor.db import server_version_num, session
 
             with session(self.dsn) as conn:
                 plan_statements(conn, statements, server_version_num(conn))
+            self.snapshot.notes += [f"no plan for {s.query[:80]!r}: {s.plan_error}"
+                                    for s in statements if s.plan is None]
         known = {s.fingerprint for s in self.snapshot.statements}
         self.snapshot.statements += [s for s in statements if s.fingerprint not in known]
 
@@ -85,6 +87,9 @@ class Pipeline:
         from advisor.analyze import analyze
 
         analysis = analyze(self.snapshot, self.config)
+        if self.skipped:
+            analysis.unparsed += self.skipped
+            analysis.snapshot_summary["unparsed"] = len(analysis.unparsed)
         if recommend and self.dsn:
             analysis.plan = self.recommend(analysis)
         return analysis

@@ -97,4 +97,5 @@ def summary(snapshot: Snapshot, unparsed: int = 0) -> dict:
         "capture_window": {"from": snapshot.catalog.pgss_stats_reset or snapshot.catalog.stats_reset,
                            "to": snapshot.created_at or None},
         "created_at": snapshot.created_at,
+        "notes": list(snapshot.notes),
     }

@@ -75,8 +75,13 @@ def summary(analysis: Analysis) -> dict[str, Any]:
         "estimated_improvement_pct": improvement,
         "new_index_bytes": new["index_bytes"],
         "new_index_table_bytes": new["table_bytes"],
-        "notes": list(plan.notes) if plan else [],
+        "notes": all_notes(analysis),
     }
+
+
+def all_notes(analysis: Analysis) -> list[str]:
+    """What the capture said (statements not planned, windows) and then what the plan said."""
+    return [*analysis.snapshot_summary.get("notes", []), *(analysis.plan.notes if analysis.plan else [])]
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:

@@ -17,12 +17,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from advisor.emit.document import ranked_findings, ranked_recommendations, summary
+from advisor.emit.document import all_notes, ranked_findings, ranked_recommendations, summary
 from advisor.emit.footprint import footprint, footprint_line, slowed_writes
 from advisor.emit.summaries import gain_percent, human_bytes, short_sql
 from advisor.model import Analysis
 
 STYLES = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+MAX_NOTES = 12  # a capture of thousands of statements can leave one per unplanned statement
 
 
 def print_analysis(console: Console, analysis: Analysis, *, verbose: bool = False) -> None:
@@ -53,8 +55,16 @@ def print_analysis(console: Console, analysis: Analysis, *, verbose: bool = Fals
         for u in analysis.unparsed:
             table.add_row(Text(short_sql(u.get("statement", ""), 80)), Text(u.get("reason", "")))
         console.print(table)
-    for note in (analysis.plan.notes if analysis.plan else []):
+    elif analysis.unparsed:
+        first = analysis.unparsed[0]
+        console.print(Text(f"{len(analysis.unparsed)} statement(s) not analysed, e.g. "
+                           f"{short_sql(first.get('statement', ''), 60)}: {first.get('reason', '')} "
+                           "(-v lists them)", style="yellow"))
+    notes = all_notes(analysis)
+    for note in notes[:MAX_NOTES]:
         console.print(Text(f"note: {note}", style="dim"))
+    if len(notes) > MAX_NOTES:
+        console.print(Text(f"note: {len(notes) - MAX_NOTES} more (--format json lists them all)", style="dim"))
 
 
 def findings_table(analysis: Analysis) -> Table:

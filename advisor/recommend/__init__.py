@@ -31,8 +31,8 @@ class RecommendSettings:
     statements' measured time (pg_stat_statements ``total_exec_time``, shared out by planner
     cost) per hour of the captured workload; not applied without measured times (--queries) or
     a known capture window. ``write_overhead_factor``: planner cost units charged per index
-    entry the workload's writes add to a new index (a row inserted or deleted, a row of a
-    non-HOT UPDATE; an index on a column an UPDATE sets ends its HOT path and is charged every
+    entry the workload's writes add to a new index (a row inserted, a row of a non-HOT UPDATE;
+    a DELETE adds none; an index on a column an UPDATE sets ends its HOT path and is charged every
     index's entry for it). ``narrow_tolerance``: a chosen index is replaced by a narrower
     variant (fewer INCLUDE columns or trailing keys, or a smaller candidate on its columns), and
     two indexes led by the same column by one, when that loses at most this share of their gain

@@ -375,7 +375,7 @@ def _tolerance(settings: RecommendSettings, write_cost: WriteCost, clock: Clock)
 def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings,
                 notes: list[str]) -> WriteCost:
     """Charge per new index: the index entries the workload's writes to its table add (one per row
-    inserted or deleted, one per row of an UPDATE that is not HOT, and every index's entry for an
+    inserted, none for a DELETE, one per row of an UPDATE that is not HOT, and every index's entry for an
     UPDATE the index would make non-HOT) x write_overhead_factor.
 
     Rows come from the workload's own INSERT/UPDATE/DELETE statements (pg_stat_statements rows,
