@@ -12,7 +12,7 @@ explicit ``reset=True``: ``pg_stat_statements_reset()`` after reading.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
 import psycopg
@@ -62,7 +62,10 @@ def _read(conn: psycopg.Connection, *, top: int | None, min_calls: int) -> Snaps
     check_server_version(version_num, version)
     schema = pgss_schema(conn)
     notes: list[str] = []
-    snapshot = Snapshot(created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    # the server's clock, to the microsecond: the window runs from its statistics reset to now,
+    # and a client clock that is off (or seconds cut off) would shorten or lose it
+    now = conn.execute("SELECT pg_catalog.clock_timestamp()").fetchone()[0]
+    snapshot = Snapshot(created_at=now.astimezone(UTC).isoformat(),
                         database=conn.info.dbname, server_version=version,
                         server_version_num=version_num, settings=read_settings(conn),
                         notes=notes)

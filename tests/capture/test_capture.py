@@ -9,6 +9,7 @@ from advisor.capture import capture
 from advisor.errors import AdvisorError
 from advisor.fingerprint import fingerprint
 from advisor.model import Snapshot
+from advisor.recommend.timing import window_hours
 
 BY_AUTHOR = fingerprint("SELECT * FROM books WHERE author_id = $1")
 BY_GENRE = fingerprint("SELECT title FROM books WHERE genre = $1 ORDER BY price LIMIT $2")
@@ -103,7 +104,10 @@ def test_capture_leaves_the_database_unchanged(library_db):
 def test_reset_is_the_one_write(library_db):
     snap = capture(library_db, reset=True)
     assert snap.statement(BY_AUTHOR) is not None
-    assert capture(library_db).statement(BY_AUTHOR) is None
+    after = capture(library_db)
+    assert after.statement(BY_AUTHOR) is None
+    hours = window_hours(after)  # milliseconds after the reset: known, by the server's clock
+    assert hours is not None and 0 < hours < 0.01
 
 
 def test_locked_table_does_not_hang_capture(library_db):
