@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 from sqlglot.dialects.postgres import Postgres
 from sqlglot.errors import TokenError
@@ -45,6 +46,7 @@ def separate_parameters(sql: str) -> str:
 MAX_TOKENIZED_CHARS = 200_000  # longer text is normalised by regular expressions (seconds saved)
 
 
+@lru_cache(maxsize=20_000)
 def normalize(sql: str) -> str:
     """The canonical text of a statement: what its fingerprint is taken from."""
     if len(sql) > MAX_TOKENIZED_CHARS:

@@ -20,6 +20,7 @@ the statement names the partition itself.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import sqlglot
@@ -99,13 +100,22 @@ def _sort_key(node: dict) -> list[str]:
     return [k for k in keys if isinstance(k, str)] if isinstance(keys, list) else []
 
 
+@lru_cache(maxsize=20_000)
+def _parsed(text: str) -> exp.Expression | None:
+    """A plan condition's tree (shared: copy it); thousands of statements repeat the same few."""
+    try:
+        return sqlglot.parse_one(text, read="postgres")
+    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, RecursionError):
+        return None
+
+
 def _condition(text: Any, alias: str | None) -> exp.Expression | None:
     if not isinstance(text, str) or "SubPlan" in text or "InitPlan" in text:
         return None
-    try:
-        tree = sqlglot.parse_one(text, read="postgres")
-    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, RecursionError):
+    parsed = _parsed(text)
+    if parsed is None:
         return None
+    tree = parsed.copy()
     for column in list(tree.find_all(exp.Column)):
         if alias and not column.table:
             column.set("table", exp.to_identifier(alias, quoted=True))

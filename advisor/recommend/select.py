@@ -113,6 +113,7 @@ class Evaluator:
                     self.by_lead.setdefault((t, c), []).append(item)
         self.unsupported: dict[tuple, str] = {}
         self._negligible: set[str] | None = None
+        self._cuts: dict[tuple, IndexSpec | None] = {}  # (item, index) -> effective(): hot path
 
     def item_cost(self, item: Item, config: list[IndexSpec]) -> float:
         return self.costs([(item, config)])[0]
@@ -152,7 +153,10 @@ class Evaluator:
         for table, columns in item.attrs.items():
             for column in columns:
                 for spec in leads.get((table, column), ()):
-                    cut = effective(item, spec)
+                    memo = (item.key, item.sql, spec.key())
+                    if memo not in self._cuts:
+                        self._cuts[memo] = effective(item, spec)
+                    cut = self._cuts[memo]
                     if cut is not None:
                         found.setdefault(cut.key(), cut)
         return list(found.values())

@@ -20,6 +20,7 @@ so the rows deleted are reported but not charged.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -142,15 +143,16 @@ def referenced_columns(spec: IndexSpec) -> set[str]:
     return {name for text in texts for name in _identifiers(text)}
 
 
-def _identifiers(text: str) -> set[str]:
+@lru_cache(maxsize=20_000)
+def _identifiers(text: str) -> frozenset[str]:
     """The column names in an SQL expression (a bare name when it does not parse)."""
     if not text.strip():
-        return set()
+        return frozenset()
     try:
         node = sqlglot.parse_one(text, read="postgres")
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, ValueError):
-        return {text.strip().strip('"')}
-    return {c.name for c in node.find_all(exp.Column)}
+        return frozenset({text.strip().strip('"')})
+    return frozenset(c.name for c in node.find_all(exp.Column))
 
 
 def _indexed(table: str, catalog: Catalog) -> set[str]:
