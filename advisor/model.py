@@ -369,6 +369,7 @@ class TableAccess(Serializable):
     order_by: list[OrderItem] = field(default_factory=list)
     group_by: list[str] = field(default_factory=list)
     columns_used: list[str] = field(default_factory=list)  # every column read (for INCLUDE)
+    any_of: list[list[Predicate]] = field(default_factory=list)  # an OR across columns: one per branch
 
 
 @dataclass
