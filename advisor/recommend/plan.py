@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from advisor.analyze.drop_safety import scan_counts_tell, stats_days, work_besides_scans
-from advisor.ddl import build_index_sql, drop_index_sql
+from advisor.ddl import build_index_sql, drop_index_sql, index_name
 from advisor.emit.summaries import human_bytes
 from advisor.errors import AdvisorError
 from advisor.model import (
@@ -430,7 +430,8 @@ def _creates(ev: Evaluator, chosen: list[IndexSpec], refined: Refined, clock: Cl
             benefit=round(refined.benefit.get(spec.key(), marginal), 2),
             write_overhead=round(write_cost(spec), 2),
             reason=_reason(gains, saved, clock, writes,
-                           refined.history.get(spec.key(), []) + _caveats(spec, catalog)),
+                           refined.history.get(spec.key(), []) + _caveats(spec, catalog)
+                           + _partners(ev, spec, chosen)),
             evidence={k: v for k, v in evidence.items() if v not in (None, [], {})}))
     return sorted(result, key=lambda r: -r.benefit)
 
@@ -473,6 +474,17 @@ def _containment(whatif: WhatIf, candidates: list[IndexSpec], shapes: list[Query
                                                   lambda sql: planned_rows(whatif, sql))
     plan.rejected += [Rejected(spec, why) for spec, why in dropped + unselective]
     return [s for s in specs if s.key() in searched], searched
+
+
+def _partners(ev: Evaluator, spec: IndexSpec, chosen: list[IndexSpec]) -> list[str]:
+    """The chosen indexes ``spec`` serves an OR across columns with (the planner ORs their bitmaps:
+    none of them alone serves it)."""
+    keys = {c.key(): c for c in chosen}
+    others = {s.key(): s for item in ev.relevant(spec) for group in item.together
+              if spec.key() in {g.key() for g in group} for s in group if s.key() != spec.key()}
+    found = [index_name(keys[k]) for k in others if k in keys]
+    return [f"serves an OR across columns with {', '.join(found)}: the planner ORs their bitmaps, "
+            "neither serves it alone"] if found else []
 
 
 def _add_gin(plan: Plan, specs: list[IndexSpec], catalog: Catalog, settings: RecommendSettings,

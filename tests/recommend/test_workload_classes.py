@@ -243,6 +243,54 @@ def test_a_prefix_search_gets_a_btree(db, tmp_path):
     assert {(t, k[:1]) for t, k, _ in got} == {("public.agents", ("login",))}
 
 
+def _gin(plan) -> list:
+    return [r for r in plan.recommendations if r.action == "create" and r.index.method == "gin"]
+
+
+def test_containment_gets_the_gin_operator_class_its_searches_need(db, tmp_path):
+    path_only = """SELECT id FROM docs WHERE doc @> '{"k": 5}';\nSELECT id FROM docs WHERE doc @? '$.flag'"""
+    (rec,) = _gin(advise(db, tmp_path, path_only))
+    assert rec.ddl.endswith("ON public.docs USING gin (doc jsonb_path_ops)") and len(rec.statements) == 2
+    assert "not costed" in rec.reason and 0 < rec.estimated_size_bytes < 20 * 2**20
+    plan = advise(db, tmp_path, "SELECT id FROM docs WHERE doc @> $1;\nSELECT id FROM docs WHERE doc ?| $1")
+    (rec,) = _gin(plan)  # ?| needs the default jsonb_ops, which serves @> too: one index
+    assert rec.ddl.endswith("USING gin (doc)") and len(rec.statements) == 2
+    assert [r.reason.split(":")[0] for r in plan.rejected if r.index.opclass == "jsonb_path_ops"] == ["merged"]
+    (rec,) = _gin(advise(db, tmp_path, "SELECT id FROM docs WHERE tags && ARRAY['u5', 'u6']"))
+    assert rec.ddl.endswith("USING gin (tags)")
+
+
+def test_containment_keeping_most_rows_gets_no_gin_and_says_why(db, tmp_path):
+    for sql in ("""SELECT id FROM docs WHERE doc @> '{"kind": "note"}'""",
+                "SELECT id FROM docs WHERE doc ? 'kind'", "SELECT id FROM docs WHERE tags @> ARRAY['common']"):
+        plan = advise(db, tmp_path, sql)
+        assert not created(plan), sql
+        (why,) = [r.reason for r in plan.rejected if r.index.method == "gin"]
+        assert why.startswith("not selective: ") and "keeps ~100.0% of the rows" in why, why
+
+
+def test_a_gin_index_counts_against_the_size_budget(db, tmp_path):
+    path = tmp_path / "gin.sql"
+    path.write_text("SELECT id FROM docs WHERE tags @> ARRAY['t5'];\n")
+    plan = Pipeline.from_options(dsn=db, queries=[path], max_index_size="64kB").analyze().plan
+    assert not created(plan)
+    assert [r.reason.split(":")[0] for r in plan.rejected if r.index.method == "gin"] == ["over budget"]
+
+
+def test_an_or_with_a_range_branch_gets_an_index_per_branch_that_says_why(db, tmp_path):
+    plan = advise(db, tmp_path, "SELECT * FROM accounts WHERE handle = 'h5' OR score > 59990")
+    assert created(plan) == {("public.accounts", ("handle",), None), ("public.accounts", ("score",), None)}
+    handle = next(r for r in plan.recommendations if r.index.columns == ["handle"])
+    assert "serves an OR across columns with ix_accounts_score" in handle.reason
+
+
+def test_an_or_with_an_unselective_branch_says_why_it_gets_no_index(db, tmp_path):
+    plan = advise(db, tmp_path, "SELECT * FROM accounts WHERE phone = $1 OR tier = $2")
+    reasons = {tuple(r.index.columns): r.reason for r in plan.rejected}
+    assert not created(plan)
+    assert "priced with ix_accounts_tier: each serves one branch of an OR" in reasons[("phone",)]
+
+
 def test_the_advice_for_every_class_applies_for_real_and_comes_back_out(db, tmp_path):
     workload = tmp_path / "classes.sql"
     workload.write_text("".join(f"{literal};\n" for literal, _param, _expected in CASES.values()))
