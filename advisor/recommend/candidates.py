@@ -8,7 +8,7 @@
     >>> shape = QueryShape("f1", "select", [TableAccess("public.orders", predicates=[
     ...     Predicate("customer_id", "=")], order_by=[OrderItem("created_at", desc=True)])])
     >>> [s.columns for s in generate([shape], Catalog([t]))["f1"]][:2]
-    [['customer_id', 'created_at DESC'], ['customer_id']]
+    [['customer_id', 'created_at'], ['customer_id']]
 
 B-tree keys: equality columns first (most selective first), then at most one range or sort
 column (in the ORDER BY's direction). Also every single column (the start of Extend-style
