@@ -339,8 +339,10 @@ class Snapshot(Serializable):
 class Predicate(Serializable):
     """A condition on one column (or expression) of one table.
 
-    ``op``: "=", "<", ">", "<=", ">=", "<>", "in", "any", "is null", "is not null",
-    "like", "ilike", "between". ``value`` is the constant's SQL text, or None for a parameter.
+    ``op``: "=", "<", ">", "<=", ">=", "<>", "in", "any" (``col = ANY($1)``), "has" (``$1 =
+    ANY(col)``), "is null", "is not null", "like", "ilike", "between", and the containment
+    operators "@>", "<@", "&&", "?", "?|", "?&", "@?", "@@". ``value`` is the constant's SQL
+    text, or None for a parameter.
     """
 
     column: str  # column name, or the expression's SQL text when ``function`` is set

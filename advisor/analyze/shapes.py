@@ -270,6 +270,8 @@ class _Walk:
         if op == "=" and self._join(left, right, scope):
             return
         if isinstance(right, exp.Any) and op == "=":
+            if _has_columns(right.this) and not _has_columns(left):  # 'x' = ANY(tags): no index serves it
+                return self._predicate(right.this, "has", left, scope)
             return self._predicate(left, "any", right.this, scope)
         if _has_columns(left) or not _has_columns(right):
             self._predicate(node.this, op, node.expression, scope)

@@ -9,7 +9,8 @@
 index does. On jsonb, ``jsonb_path_ops`` (``@>``, ``@?``, ``@@``) is smaller and faster than the
 default ``jsonb_ops``, which also serves the key operators ``?``, ``?|``, ``?&``: the path variant
 when the workload searches the column with its operators only (``merged``). ``'x' = ANY(tags)``
-is no containment search: no GIN index serves it, so none is proposed.
+is no containment search: no GIN index serves it, so none is proposed; a note says how to write
+it so one does (``element_notes``).
 
 HypoPG cannot simulate a GIN index, so these are advised like the trigram ones, uncosted: only
 where the planner expects a search to keep at most ``GIN_MAX_SHARE`` of the table's rows (its
@@ -101,6 +102,22 @@ def _why_not(shares: dict[str, float | None]) -> str:
     condition, share = min(known.items(), key=lambda cs: cs[1])
     return (f"not selective: {condition} keeps ~{share:.1%} of the rows (the planner's estimate), "
             f"more than {GIN_MAX_SHARE:.0%}: a bitmap scan of a GIN index would read most of the table")
+
+
+def element_notes(shapes: list[QueryShape], catalog: Catalog, min_rows: float) -> list[str]:
+    """What to write instead of ``'x' = ANY(tags)`` on a table of ``min_rows`` or more, which no
+    index serves (the planner tests every row's array)."""
+    notes = {}
+    for shape in shapes:
+        for access in shape.tables:
+            table = catalog.table(access.table)
+            for p in access.predicates if table is not None and _rows(table) >= min_rows else []:
+                if p.op == "has" and gin_kind(p.column, table) == "array":
+                    value = p.value if p.value is not None else "$1"
+                    notes[access.table, p.column] = (
+                        f"{access.table}: {value} = ANY({p.column}) cannot use an index; written as "
+                        f"{p.column} @> ARRAY[{value}] it can use a GIN index on {p.column}")
+    return list(notes.values())
 
 
 def gin_size(spec: IndexSpec, catalog: Catalog) -> int:

@@ -88,6 +88,7 @@ def _build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Reco
     plan.recommendations += dropped
     progress("generating candidate indexes", 0, 0)
     items, candidates = workload(snapshot, shapes, settings)
+    plan.notes += containment.element_notes(shapes, snapshot.catalog, settings.min_table_rows)
     if not candidates:
         plan.notes.append("no candidate index: no statement filters, joins or sorts a table of "
                           f"{settings.min_table_rows:,}+ rows without an index serving it")

@@ -269,6 +269,13 @@ def test_containment_keeping_most_rows_gets_no_gin_and_says_why(db, tmp_path):
         assert why.startswith("not selective: ") and "keeps ~100.0% of the rows" in why, why
 
 
+def test_an_element_equal_to_any_of_an_array_gets_no_gin_but_how_to_write_it(db, tmp_path):
+    plan = advise(db, tmp_path, "SELECT id FROM docs WHERE $1 = ANY(tags)")
+    assert not created(plan) and not [r for r in plan.rejected if r.index.method == "gin"]
+    assert "public.docs: $1 = ANY(tags) cannot use an index; written as tags @> ARRAY[$1] it can use a " \
+           "GIN index on tags" in plan.notes
+
+
 def test_a_gin_index_counts_against_the_size_budget(db, tmp_path):
     path = tmp_path / "gin.sql"
     path.write_text("SELECT id FROM docs WHERE tags @> ARRAY['t5'];\n")
