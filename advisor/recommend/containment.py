@@ -28,7 +28,7 @@ from advisor.model import Catalog, IndexSpec, Predicate, QueryShape, Snapshot, S
 from advisor.recommend.candidates import GIN_OPS, JSONB_PATH, PATH_OPS, gin_kind
 
 GIN_MAX_SHARE = 0.02  # a search keeping more of the rows: a bitmap scan reads most pages anyway
-BYTES_PER_WIDTH = {"jsonb": 1.3, JSONB_PATH: 0.9, "array": 1.05, "tsvector": 1.05}
+BYTES_PER_WIDTH = {"jsonb": 1.3, JSONB_PATH: 0.9, "array": 1.05, "tsvector": 1.5}
 UNKNOWN_WIDTH = 64  # avg_width of a column without statistics
 MARGIN = 1.25  # the budget counts this many times the estimate
 
