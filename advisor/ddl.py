@@ -109,6 +109,8 @@ def index_name(spec: IndexSpec) -> str:
         parts.append("trgm")
     elif spec.opclass and "pattern" in spec.opclass:
         parts.append("pattern")
+    elif spec.method == "gin":
+        parts.append("gin")
     return _truncate("_".join(parts), repr(spec.key()))
 
 

@@ -339,8 +339,10 @@ class Snapshot(Serializable):
 class Predicate(Serializable):
     """A condition on one column (or expression) of one table.
 
-    ``op``: "=", "<", ">", "<=", ">=", "<>", "in", "any", "is null", "is not null",
-    "like", "ilike", "between". ``value`` is the constant's SQL text, or None for a parameter.
+    ``op``: "=", "<", ">", "<=", ">=", "<>", "in", "any" (``col = ANY($1)``), "has" (``$1 =
+    ANY(col)``), "is null", "is not null", "like", "ilike", "between", and the containment
+    operators "@>", "<@", "&&", "?", "?|", "?&", "@?", "@@". ``value`` is the constant's SQL
+    text, or None for a parameter.
     """
 
     column: str  # column name, or the expression's SQL text when ``function`` is set
@@ -369,6 +371,7 @@ class TableAccess(Serializable):
     order_by: list[OrderItem] = field(default_factory=list)
     group_by: list[str] = field(default_factory=list)
     columns_used: list[str] = field(default_factory=list)  # every column read (for INCLUDE)
+    any_of: list[list[Predicate]] = field(default_factory=list)  # an OR across columns: one per branch
 
 
 @dataclass

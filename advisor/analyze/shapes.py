@@ -28,7 +28,9 @@ from advisor.model import Catalog, OrderItem, Predicate, QueryShape, Snapshot, T
 _COMPARISONS = {exp.EQ: "=", exp.NEQ: "<>", exp.LT: "<", exp.GT: ">", exp.LTE: "<=", exp.GTE: ">="}
 _FLIPPED = {"=": "=", "<>": "<>", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
 _CONTAINMENT = {exp.ArrayContainsAll: "@>", exp.ArrayContainedBy: "<@", exp.ArrayOverlaps: "&&",
-                exp.JSONBContains: "?"}
+                exp.JSONBContains: "?", exp.JSONBContainsTopKey: "?", exp.JSONBContainsAnyTopKeys: "?|",
+                exp.JSONBContainsAllTopKeys: "?&", exp.JSONBPathExists: "@?"}
+_BRANCH_OPS = ("=", "in", "any", "is null", "<", ">", "<=", ">=", "between")  # a btree serves these
 _NESTED = (exp.Subquery, exp.Select, exp.Union, exp.Exists)
 _cache: dict[tuple[str, str, int], QueryShape] = {}
 _CACHE_LIMIT = 50_000
@@ -248,6 +250,8 @@ class _Walk:
             return self._like(node, scope)
         if isinstance(node, exp.RegexpLike):
             return self._predicate(node.this, "~", node.expression, scope)
+        if isinstance(node, exp.MatchAgainst) and len(node.expressions) == 1:  # col @@ query
+            return self._predicate(node.expressions[0], "@@", node.this, scope)
         if isinstance(node, exp.Or):
             return self._disjunction(node, scope)
         if isinstance(node, exp.Column):
@@ -266,6 +270,8 @@ class _Walk:
         if op == "=" and self._join(left, right, scope):
             return
         if isinstance(right, exp.Any) and op == "=":
+            if _has_columns(right.this) and not _has_columns(left):  # 'x' = ANY(tags): no index serves it
+                return self._predicate(right.this, "has", left, scope)
             return self._predicate(left, "any", right.this, scope)
         if _has_columns(left) or not _has_columns(right):
             self._predicate(node.this, op, node.expression, scope)
@@ -292,16 +298,35 @@ class _Walk:
                                                leading_wildcard=_leading_wildcard(node.expression)))
 
     def _disjunction(self, node: exp.Or, scope: Scope) -> None:
-        """``a = 1 OR a = 2`` is ``a IN (1, 2)``; other ORs cannot use one btree index."""
+        """``a = 1 OR a = 2`` is ``a IN (1, 2)``; an OR across columns of one table is kept in
+        ``any_of`` (the planner ORs one bitmap per branch: each branch needs its own index)."""
         parts = list(node.flatten())
         for common in _common_conjuncts(parts):
             self._condition(common, scope)
-        if not all(isinstance(p, exp.EQ) and not _has_columns(p.expression) for p in parts):
-            return
-        targets = {p.this.sql() for p in parts}
-        if len(targets) == 1:
+        targets = {p.this.sql() for p in parts if isinstance(p, exp.EQ) and not _has_columns(p.expression)}
+        if len(targets) == 1 and all(isinstance(p, exp.EQ) for p in parts):
             values = exp.Tuple(expressions=[p.expression for p in parts])
-            self._predicate(parts[0].this, "in", values, scope)
+            return self._predicate(parts[0].this, "in", values, scope)
+        branches = [self._branch(part, scope) for part in parts]
+        for access in self.accesses.values():
+            found = [next((p for a, p in branch if a is access and p.op in _BRANCH_OPS), None)
+                     for branch in branches]
+            if all(found) and found not in access.any_of:
+                access.any_of.append(found)
+
+    def _branch(self, node: exp.Expression, scope: Scope) -> list[tuple[TableAccess, Predicate]]:
+        """The predicates one branch of an OR puts on the tables, taken back out of them (with
+        its join keys and inner ORs: what holds in one branch does not hold for the statement)."""
+        before = {id(a): (len(a.predicates), len(a.join_columns), len(a.any_of))
+                  for a in self.accesses.values()}
+        for conjunct in _conjuncts(node):
+            self._condition(conjunct, scope)
+        found = []
+        for access in self.accesses.values():
+            predicates, joins, ors = before.get(id(access), (0, 0, 0))
+            found += [(access, p) for p in access.predicates[predicates:]]
+            del access.predicates[predicates:], access.join_columns[joins:], access.any_of[ors:]
+        return found
 
     def _predicate(self, side: exp.Expression, op: str, value: exp.Expression | None,
                    scope: Scope) -> None:
@@ -576,6 +601,8 @@ def _describe_access(access: TableAccess) -> str:
     sections = []
     if access.predicates:
         sections.append("where " + ", ".join(_describe_predicate(p) for p in access.predicates))
+    for branches in access.any_of:
+        sections.append("any of " + " | ".join(_describe_predicate(p) for p in branches))
     if access.join_columns:
         sections.append("join " + ", ".join(access.join_columns))
     if access.order_by:

@@ -8,13 +8,15 @@
     >>> shape = QueryShape("f1", "select", [TableAccess("public.orders", predicates=[
     ...     Predicate("customer_id", "=")], order_by=[OrderItem("created_at", desc=True)])])
     >>> [s.columns for s in generate([shape], Catalog([t]))["f1"]][:2]
-    [['customer_id', 'created_at DESC'], ['customer_id']]
+    [['customer_id', 'created_at'], ['customer_id']]
 
 B-tree keys: equality columns first (most selective first), then at most one range or sort
 column (in the ORDER BY's direction). Also every single column (the start of Extend-style
 widening), equality-led pairs, a partial index for a selective constant predicate, a covering
-variant (INCLUDE) of the best guess and of each join key when few other columns are read, and a
-trigram GIN for a leading-wildcard LIKE.
+variant (INCLUDE) of the best guess and of each join key when few other columns are read, a
+trigram GIN for a leading-wildcard LIKE, a GIN for containment and key searches on a jsonb, array
+or tsvector column (``jsonb_path_ops`` when the statement uses only the operators it serves), and a
+single-column index per column of an OR across columns (``together``: the set is priced as one).
 Tables under ``min_table_rows`` get none (unless never analysed: their size is the planner's
 guess, so the what-if cost decides); neither does what an existing valid index covers.
 """
@@ -41,6 +43,9 @@ NULL_KEY_MAX_SHARE = 0.5  # an IS NULL keeping more rows than this is no key col
 EQUALITY = ("=", "in", "any", "is null")
 RANGE = ("<", ">", "<=", ">=", "between")
 TRGM = "gin_trgm_ops"
+JSONB_PATH = "jsonb_path_ops"  # @>, @?, @@ only: smaller and faster than the default jsonb_ops
+GIN_OPS = {"jsonb": {"@>", "?", "?|", "?&", "@?", "@@"}, "array": {"@>", "<@", "&&"}, "tsvector": {"@@"}}
+PATH_OPS = {"@>", "@?", "@@"}
 
 
 @dataclass
@@ -54,10 +59,12 @@ class _Attrs:
     trigram: list[str] = field(default_factory=list)
     prefix: list[str] = field(default_factory=list)  # LIKE 'abc%': a btree with pattern ops can seek
     group: list[str] = field(default_factory=list)
+    containment: dict[str, set[str]] = field(default_factory=dict)  # GIN-served column -> operators
+    branches: list[str] = field(default_factory=list)  # the columns of an OR's branches
 
     def all(self) -> list[str]:
         return _unique(self.equality + self.ranges + [_bare(s) for s in self.sort[:1]] + self.group[:1]
-                       + self.prefix)
+                       + self.prefix + self.branches)
 
 
 def generate(shapes: list[QueryShape], catalog: Catalog, *, max_width: int = 3,
@@ -65,20 +72,49 @@ def generate(shapes: list[QueryShape], catalog: Catalog, *, max_width: int = 3,
     """Candidate indexes per statement fingerprint (statements without any are left out)."""
     result: dict[str, list[IndexSpec]] = {}
     for shape in shapes:
-        if shape.parse_error or shape.kind not in ("select", "update", "delete", "insert"):
-            continue
         specs: list[IndexSpec] = []
-        for access in shape.tables:
-            table = catalog.table(access.table)
-            if table is None or not _big_enough(table, min_table_rows):
-                continue
-            existing = [i for i in catalog.indexes_on(table.qualname) if i.is_valid]
+        for access, table, existing in _accesses(shape, catalog, min_table_rows):
             specs += [s for s in for_access(access, table, max_width)
                       if not any(covers(i, s) or _needless_cover(s, i) for i in existing)]
         specs = _unique_specs(specs)
         if specs:
             result[shape.fingerprint] = specs
     return result
+
+
+def together(shape: QueryShape, catalog: Catalog, min_table_rows: float = MIN_TABLE_ROWS):
+    """The index sets a statement uses only all at once: one index per branch of an OR across
+    columns (the planner ORs one bitmap per branch; with a branch unserved it scans the table),
+    less those an existing index serves.
+
+        >>> from advisor.model import Table, Column, Index, TableAccess
+        >>> t = Table("public", "t", reltuples=50_000, columns=[Column("a", "int"), Column("b", "int")])
+        >>> shape = QueryShape("f1", "select", [TableAccess("public.t", any_of=[[
+        ...     Predicate("a", "="), Predicate("b", ">")]])])
+        >>> [[s.columns for s in group] for group in together(shape, Catalog([t]))]
+        [[['a'], ['b']]]
+        >>> ix = Index("public", "ix_b", "public.t", "CREATE INDEX ix_b ON public.t (b)", columns=["b"])
+        >>> together(shape, Catalog([t], [ix]))  # (a) alone is the candidate then
+        []
+    """
+    sets = []
+    for access, _table, existing in _accesses(shape, catalog, min_table_rows):
+        for branches in access.any_of:
+            wanted = _unique_specs([IndexSpec(access.table, [p.column]) for p in branches])
+            missing = tuple(s for s in wanted if not any(covers(i, s) for i in existing))
+            if len(missing) > 1:
+                sets.append(missing)
+    return sets
+
+
+def _accesses(shape: QueryShape, catalog: Catalog, min_table_rows: float):
+    """(access, table, its valid indexes) for each table of ``shape`` that may get an index."""
+    if shape.parse_error or shape.kind not in ("select", "update", "delete", "insert"):
+        return
+    for access in shape.tables:
+        table = catalog.table(access.table)
+        if table is not None and _big_enough(table, min_table_rows):
+            yield access, table, [i for i in catalog.indexes_on(table.qualname) if i.is_valid]
 
 
 def _big_enough(table: Table, min_table_rows: float) -> bool:
@@ -114,6 +150,8 @@ def for_access(access: TableAccess, table: Table, max_width: int = 3) -> list[In
     specs += _covering(specs[:1], access, table, lookup=True)
     specs += _covering([IndexSpec(q, [c]) for c in access.join_columns], access, table, lookup=False)
     specs += [IndexSpec(q, [c], method="gin", opclass=TRGM) for c in attrs.trigram]
+    specs += [IndexSpec(q, [c], method="gin", opclass=_gin_opclass(ops, c, table))
+              for c, ops in attrs.containment.items()]
     return _unique_specs(specs)
 
 
@@ -125,6 +163,8 @@ def attributes(access: TableAccess, table: Table) -> _Attrs:
             attrs.trigram.append(p.column)
         elif p.op == "like" and p.value is not None and not p.function:
             attrs.prefix.append(p.column)  # 'abc%' or 'abc': a range a btree can seek
+        elif not p.function and p.op in GIN_OPS.get(gin_kind(p.column, table), ()):
+            attrs.containment.setdefault(p.column, set()).add(p.op)
         elif p.op in EQUALITY:
             share = kept(p, table)
             if p.op == "is null" and share is not None and share > NULL_KEY_MAX_SHARE:
@@ -142,7 +182,21 @@ def attributes(access: TableAccess, table: Table) -> _Attrs:
     attrs.sort = _sort_keys(access, attrs.equality)
     attrs.group = [g for g in access.group_by if g not in attrs.equality]
     attrs.prefix = [c for c in _unique(attrs.prefix) if c not in attrs.equality]
+    attrs.branches = _unique(p.column for branches in access.any_of for p in branches)
     return attrs
+
+
+def gin_kind(column: str, table: Table) -> str | None:
+    """"jsonb", "array" or "tsvector": the column types whose searches a default GIN serves."""
+    col = table.column(column)
+    kind = (col.type if col else "").lower()
+    return "array" if kind.endswith("]") else kind if kind in GIN_OPS else None
+
+
+def _gin_opclass(ops: set[str], column: str, table: Table) -> str | None:
+    """``jsonb_path_ops`` for a jsonb column searched with its operators only (the workload-wide
+    choice is ``advisor.recommend.containment.merged``); the type's default otherwise."""
+    return JSONB_PATH if gin_kind(column, table) == "jsonb" and ops <= PATH_OPS else None
 
 
 def _sort_keys(access: TableAccess, equality: list[str]) -> list[str]:
@@ -166,6 +220,8 @@ def _pattern_ops(column: str, table: Table) -> str | None:
 def covers(index: Index, spec: IndexSpec) -> bool:
     """Whether an existing index serves every search ``spec`` would: same method and predicate,
     ``spec``'s keys leading it, its INCLUDE columns among the index's columns."""
+    if index.method == spec.method == "gin" and spec.opclass != TRGM:
+        return _serves_containment(index, spec)
     if index.method != spec.method or (spec.opclass or None) and spec.opclass not in index.definition:
         return False
     if _norm(index.predicate) != _norm(spec.where):
@@ -175,6 +231,14 @@ def covers(index: Index, spec: IndexSpec) -> bool:
     if keys[:len(wanted)] != wanted:
         return False
     return {_norm(c) for c in spec.include} <= set(keys) | {_norm(c) for c in index.include}
+
+
+def _serves_containment(index: Index, spec: IndexSpec) -> bool:
+    """An existing GIN index on the column: the default jsonb_ops serves every jsonb operator,
+    jsonb_path_ops only the ones its candidate is made for."""
+    if index.predicate or _norm(spec.columns[0]) not in {_norm(c) for c in index.columns}:
+        return False
+    return spec.opclass == JSONB_PATH or JSONB_PATH not in index.definition
 
 
 def _needless_cover(spec: IndexSpec, index: Index) -> bool:

@@ -14,8 +14,8 @@ columns listed in another order. Two statements share a template when they read 
 the same way - the kind of statement, whether it has a LIMIT or an OFFSET, whether it compares
 with constants or with parameters only (the planner prices a constant from the statistics and a
 parameter with a generic estimate: two plans of one search), and per table the predicates
-(column, operator, function, leading wildcard), the join columns, the ORDER BY and GROUP BY, and
-the columns read. A constant's value is part of the shape only where it changes the advice: a
+(column, operator, function, leading wildcard), those of each OR's branches, the join columns,
+the ORDER BY and GROUP BY, and the columns read. A constant's value is part of the shape only where it changes the advice: a
 value rare enough to earn a partial index (one of the column's most common values), and the selectivity class (a factor of
 ``SELECTIVITY_STEP``) of an equality's value, so ``status = 'open'`` (4 % of the rows) and
 ``status = 'closed'`` (60 %) stay apart while two account ids share a template.
@@ -48,7 +48,8 @@ ROWS_STEP = 4.0  # statements whose plans expect rows from a table differing by 
 def template_key(shape: QueryShape, catalog: Catalog) -> tuple:
     """What two statements must share to be priced as one (see the module's docstring)."""
     accesses = sorted((_access_key(a, catalog.table(a.table)) for a in shape.tables), key=repr)
-    constants = any(p.value is not None for a in shape.tables for p in a.predicates)
+    constants = any(p.value is not None for a in shape.tables
+                    for p in a.predicates + [p for branches in a.any_of for p in branches])
     return (shape.kind, shape.has_limit, bool(shape.offset), constants, tuple(accesses))
 
 
@@ -99,7 +100,9 @@ def _access_key(access: TableAccess, table: Table | None) -> tuple:
     return (access.table, tuple(sorted((_predicate_key(p, table) for p in access.predicates), key=repr)),
             tuple(sorted(access.join_columns)),
             tuple((o.column, o.desc, o.nulls_first) for o in access.order_by),
-            tuple(access.group_by), tuple(sorted(access.columns_used)))
+            tuple(access.group_by), tuple(sorted(access.columns_used)),
+            tuple(sorted((tuple(sorted((_predicate_key(p, table) for p in branches), key=repr))
+                          for branches in access.any_of), key=repr)))
 
 
 def _predicate_key(p: Predicate, table: Table | None) -> tuple:

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from advisor.analyze.drop_safety import scan_counts_tell, stats_days, work_besides_scans
-from advisor.ddl import build_index_sql, drop_index_sql
+from advisor.ddl import build_index_sql, drop_index_sql, index_name
 from advisor.emit.summaries import human_bytes
 from advisor.errors import AdvisorError
 from advisor.model import (
@@ -36,8 +36,8 @@ from advisor.model import (
     Snapshot,
     StatementGain,
 )
-from advisor.recommend import RecommendSettings
-from advisor.recommend.candidates import TRGM, attributes, generate, partial_reason
+from advisor.recommend import RecommendSettings, containment
+from advisor.recommend.candidates import TRGM, attributes, generate, partial_reason, together
 from advisor.recommend.compress import compress
 from advisor.recommend.covering import IncludeRules
 from advisor.recommend.naming import Names
@@ -47,7 +47,7 @@ from advisor.recommend.samples import bind, typical_parameters
 from advisor.recommend.select import Deadline, Evaluator, Item, Limits, select
 from advisor.recommend.timing import Clock, enough_time
 from advisor.recommend.trigram_size import counted_size, trigram_size
-from advisor.recommend.whatif import UnsupportedIndex, WhatIf
+from advisor.recommend.whatif import UnsupportedIndex, WhatIf, planned_rows
 from advisor.recommend.writes import WriteCost, table_writes
 
 DROP_RULES = ("unused-index", "redundant-index")
@@ -88,6 +88,7 @@ def _build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Reco
     plan.recommendations += dropped
     progress("generating candidate indexes", 0, 0)
     items, candidates = workload(snapshot, shapes, settings)
+    plan.notes += containment.element_notes(shapes, snapshot.catalog, settings.min_table_rows)
     if not candidates:
         plan.notes.append("no candidate index: no statement filters, joins or sorts a table of "
                           f"{settings.min_table_rows:,}+ rows without an index serving it")
@@ -112,7 +113,7 @@ def _build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Reco
         templates = _plannable(whatif, templates, plan.notes, generic, {i.key: i for i in items},
                                deadline)
         evaluator = Evaluator(whatif, templates, deadline)
-        btree, pruned = prune([c for c in candidates if c.opclass != TRGM], templates,
+        btree, pruned = prune([c for c in candidates if c.method != "gin"], templates,
                               lambda some: evaluator.costs([(i, []) for i in some]),
                               budgeted=settings.max_index_size_bytes is not None)
         names = Names(snapshot.catalog)
@@ -120,8 +121,11 @@ def _build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Reco
         plan.rejected += [Rejected(spec, reason) for spec, reason in pruned]
         trigram = _unique([c for c in candidates if c.opclass == TRGM]
                           + _trigram_from_findings(analysis.findings, snapshot.catalog))
-        _add_trigram(plan, trigram, snapshot.catalog, settings, [evaluator.size(c) for c in chosen],
-                     _trigram_served(snapshot, shapes, analysis.findings), names)
+        gin, searched = _containment(whatif, candidates, shapes, snapshot.catalog, plan)
+        trigram_served = _trigram_served(snapshot, shapes, analysis.findings)
+        gin_served = containment.served(snapshot, searched)
+        _add_gin(plan, trigram + gin, snapshot.catalog, settings, [evaluator.size(c) for c in chosen],
+                 lambda spec: trigram_served(spec) if spec.opclass == TRGM else gin_served(spec), names)
         plan.explain_calls = whatif.explain_calls
     finally:
         session.__exit__(None, None, None)
@@ -254,7 +258,7 @@ def workload(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSe
         proposed = {spec.key(): rank for rank, spec in enumerate(by_fp[statement.fingerprint])}
         items.append(Item(statement.fingerprint, bound or statement.query,
                           statement.workload_weight, frozenset(attrs), attrs, used, proposed=proposed,
-                          sorts=sorts))
+                          sorts=sorts, together=together(shape, snapshot.catalog, settings.min_table_rows)))
         for spec in by_fp[statement.fingerprint]:
             unique.setdefault(spec.key(), spec)
     return items, list(unique.values())
@@ -427,7 +431,8 @@ def _creates(ev: Evaluator, chosen: list[IndexSpec], refined: Refined, clock: Cl
             benefit=round(refined.benefit.get(spec.key(), marginal), 2),
             write_overhead=round(write_cost(spec), 2),
             reason=_reason(gains, saved, clock, writes,
-                           refined.history.get(spec.key(), []) + _caveats(spec, catalog)),
+                           refined.history.get(spec.key(), []) + _caveats(spec, catalog)
+                           + _partners(ev, spec, chosen)),
             evidence={k: v for k, v in evidence.items() if v not in (None, [], {})}))
     return sorted(result, key=lambda r: -r.benefit)
 
@@ -461,16 +466,38 @@ def _caveats(spec: IndexSpec, catalog: Catalog) -> list[str]:
     return [n for n in notes if n]
 
 
-def _add_trigram(plan: Plan, specs: list[IndexSpec], catalog: Catalog, settings: RecommendSettings,
-                 chosen_sizes: list[int], served: Callable[[IndexSpec], list[StatementGain]],
-                 names: Names) -> None:
-    """The trigram GIN indexes that fit in what the costed selection left of the budgets (count
-    and bytes, each GIN counted at its estimated size with a margin), in order; a reason for
-    each other one."""
+def _containment(whatif: WhatIf, candidates: list[IndexSpec], shapes: list[QueryShape], catalog: Catalog,
+                 plan: Plan) -> tuple[list[IndexSpec], dict[tuple, list[str]]]:
+    """The containment GIN candidates whose searches the planner expects to keep few rows (one
+    per column), and the statements each serves; the others rejected with their reason."""
+    specs, dropped = containment.merged([c for c in candidates if c.method == "gin" and c.opclass != TRGM])
+    searched, unselective = containment.selective(specs, shapes, catalog,
+                                                  lambda sql: planned_rows(whatif, sql))
+    plan.rejected += [Rejected(spec, why) for spec, why in dropped + unselective]
+    return [s for s in specs if s.key() in searched], searched
+
+
+def _partners(ev: Evaluator, spec: IndexSpec, chosen: list[IndexSpec]) -> list[str]:
+    """The chosen indexes ``spec`` serves an OR across columns with (the planner ORs their bitmaps:
+    none of them alone serves it)."""
+    keys = {c.key(): c for c in chosen}
+    others = {s.key(): s for item in ev.relevant(spec) for group in item.together
+              if spec.key() in {g.key() for g in group} for s in group if s.key() != spec.key()}
+    found = [index_name(keys[k]) for k in others if k in keys]
+    return [f"serves an OR across columns with {', '.join(found)}: the planner ORs their bitmaps, "
+            "neither serves it alone"] if found else []
+
+
+def _add_gin(plan: Plan, specs: list[IndexSpec], catalog: Catalog, settings: RecommendSettings,
+             chosen_sizes: list[int], served: Callable[[IndexSpec], list[StatementGain]],
+             names: Names) -> None:
+    """The GIN indexes (trigram, containment) that fit in what the costed selection left of the
+    budgets (count and bytes, each GIN counted at its estimated size with a margin), in order; a
+    reason for each other one."""
     count, used = len(chosen_sizes), sum(chosen_sizes)
     fitting = []
     for spec in specs:
-        need = counted_size(spec, catalog)
+        need = counted_size(spec, catalog) if spec.opclass == TRGM else containment.counted_size(spec, catalog)
         if settings.max_indexes is not None and count >= settings.max_indexes:
             plan.rejected.append(Rejected(spec, f"over budget: the {settings.max_indexes} indexes "
                                                 "allowed are taken"))
@@ -481,7 +508,11 @@ def _add_trigram(plan: Plan, specs: list[IndexSpec], catalog: Catalog, settings:
         else:
             fitting.append(spec)
             count, used = count + 1, used + need
-    plan.recommendations += _trigram(fitting, catalog, plan, served, names)
+    plan.recommendations += _trigram([s for s in fitting if s.opclass == TRGM], catalog, plan, served, names)
+    plan.recommendations += [Recommendation(
+        action="create", table=spec.table, **_named(spec, names), index=spec,
+        estimated_size_bytes=containment.gin_size(spec, catalog), statements=served(spec),
+        reason=containment.reason(spec)) for spec in fitting if spec.opclass != TRGM]
 
 
 def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan,

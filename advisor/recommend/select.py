@@ -58,6 +58,7 @@ class Item:
     members: list[tuple[str, float]] = field(default_factory=list)  # a template's (fingerprint, weight)
     sorts: dict[str, set[str]] = field(default_factory=dict)  # table -> every key it is sorted on
     proposed: dict[tuple, int] = field(default_factory=dict)  # candidate key -> rank in its list
+    together: list[tuple[IndexSpec, ...]] = field(default_factory=list)  # used only all at once (an OR)
 
 
 @dataclass
@@ -72,8 +73,11 @@ class Limits:
 class Move:
     add: IndexSpec
     replaces: IndexSpec | None = None
+    together: tuple[IndexSpec, ...] = ()  # a set taken whole: ``add`` and the others still missing
 
     def describe(self) -> str:
+        if self.together:
+            return f"add {[s.columns for s in self.together]} together"
         return f"widen {self.replaces.columns} to {self.add.columns}" if self.replaces else f"add {self.add.columns}"
 
 
@@ -463,16 +467,19 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
     dormant: list[Move] = []
     for spec in candidates:
         heapq.heappush(heap, (-float("inf"), next(counter), Move(spec)))
+    for group in _sets(ev.items):
+        heapq.heappush(heap, (-float("inf"), next(counter), Move(group[0], together=group)))
     for spec in config:
         for wider in _widenings(spec, extend_attrs or {}, limits.max_width):
             heapq.heappush(heap, (-float("inf"), next(counter), Move(wider, spec)))
     scored: set[tuple] = set()
     while heap and not ev.deadline.expired("greedy"):
         _, rank, move = heapq.heappop(heap)
-        if not _valid(move, config):
+        move = _missing(move, config) if move.together else move
+        if move is None or not _valid(move, config):
             continue
         candidate = move.replaces is None  # not a widening: its rejection is worth a reason
-        if candidate:  # a wider version of a chosen index replaces it, never joins it
+        if candidate and not move.together:  # a wider version of a chosen index replaces it, never joins it
             narrower = next((c for c in config if _covered_by(c, [move.add])), None)
             move = Move(move.add, narrower) if narrower else move
         if move.add.key() not in scored:
@@ -484,21 +491,24 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
             rejected[move.add.key()] = (move.add, f"not costed: {exc}", 0.0)
             continue
         if why:
-            if candidate:
-                rejected[move.add.key()] = (move.add, why, gain)
+            for spec in (move.together or [move.add]) if candidate else []:
+                rejected[spec.key()] = (spec, why + _set_note(spec, move.together), gain)
             if gain <= 0 and not why.startswith("covered"):
                 dormant.append(move)  # may pay once another index changes the plan (joins)
             continue
         if heap and (-score, rank) > heap[0][:2]:  # a tie goes to the earlier, better-guessed move
             heapq.heappush(heap, (-score, rank, move))
             continue
-        config = [c for c in config if c is not move.replaces] + [move.add]
-        used_bytes += ev.size(move.add) - (ev.size(move.replaces) if move.replaces else 0)
-        benefits[move.add.key()] = benefits.pop(move.replaces.key(), 0.0) + gain if move.replaces else gain
-        rejected.pop(move.add.key(), None)
-        for wider in _widenings(move.add, extend_attrs or {}, limits.max_width):
-            heapq.heappush(heap, (-float("inf"), next(counter), Move(wider, move.add)))
-        touched = {i.key for i in ev.relevant(move.add)}
+        added = list(move.together or [move.add])
+        config = [c for c in config if c is not move.replaces] + added
+        used_bytes += sum(ev.size(a) for a in added) - (ev.size(move.replaces) if move.replaces else 0)
+        for spec in added:  # a set's gain shared out evenly: each of its indexes is needed for all of it
+            benefits[spec.key()] = benefits.pop(move.replaces.key(), 0.0) + gain if move.replaces \
+                else gain / len(added)
+            rejected.pop(spec.key(), None)
+            for wider in _widenings(spec, extend_attrs or {}, limits.max_width):
+                heapq.heappush(heap, (-float("inf"), next(counter), Move(wider, spec)))
+        touched = {i.key for a in added for i in ev.relevant(a)}
         woken = [m for m in dormant if touched & {i.key for i in ev.relevant(m.add)}]
         dormant = [m for m in dormant if m not in woken]
         for m in woken:
@@ -525,6 +535,8 @@ def _valid(move: Move, config: list[IndexSpec]) -> bool:
 
 def _score(ev: Evaluator, move: Move, config, limits: Limits, write_cost, used_bytes, per_byte):
     """(score, net gain, reason it cannot be taken or "")."""
+    if move.together:
+        return _judged(ev, move, config, limits, used_bytes, per_byte, *_set_gain(ev, move, config, write_cost))
     after = [c for c in config if c is not move.replaces] + [move.add]
     covered = _covered_by(move.add, [c for c in config if c is not move.replaces])
     if covered:
@@ -534,6 +546,20 @@ def _score(ev: Evaluator, move: Move, config, limits: Limits, write_cost, used_b
         ev.gain_of(items, config, move.add)
     extra_bytes = ev.size(move.add) - (ev.size(move.replaces) if move.replaces else 0)
     overhead = 0.0 if move.replaces else write_cost(move.add)
+    return _judged(ev, move, config, limits, used_bytes, per_byte, gain, base, extra_bytes, overhead)
+
+
+def _set_gain(ev: Evaluator, move: Move, config, write_cost):
+    """(gain, base, bytes, write charge) of adding a set whole, priced exactly: the planner ORs
+    the bitmaps of several indexes for one statement, which no index alone shows."""
+    items = list({i.key: i for spec in move.together for i in ev.scored(spec)}.values())
+    gain, base = ev.delta(items, config, config + list(move.together))
+    return (gain, base, sum(ev.size(s) for s in move.together),
+            sum(write_cost(s) for s in move.together))
+
+
+def _judged(ev: Evaluator, move: Move, config, limits: Limits, used_bytes, per_byte, gain, base,
+            extra_bytes, overhead):
     net = gain - overhead
     if gain <= 0:
         overlap = _overlapping(move.add, config)
@@ -545,13 +571,33 @@ def _score(ev: Evaluator, move: Move, config, limits: Limits, write_cost, used_b
     if base and gain / base < limits.min_improvement:
         return 0.0, net, (f"too little gain: {100 * gain / base:.1f}% < "
                           f"{100 * limits.min_improvement:.0f}% of the cost of the statements it serves")
-    if move.replaces is None and limits.max_indexes is not None and len(config) >= limits.max_indexes:
+    if move.replaces is None and limits.max_indexes is not None and \
+            len(config) + len(move.together or [move.add]) > limits.max_indexes:
         return 0.0, net, f"over budget: the {limits.max_indexes} indexes allowed are taken"
     if limits.max_bytes is not None and used_bytes + extra_bytes > limits.max_bytes:
         return 0.0, net, (f"over budget: needs {extra_bytes / 1048576:,.1f} MB, "
                           f"{(limits.max_bytes - used_bytes) / 1048576:,.1f} MB left")
     score = net / max(extra_bytes, 8192) if per_byte else net
     return score, net, ""
+
+
+def _sets(items: list[Item]) -> list[tuple[IndexSpec, ...]]:
+    """The index sets the statements use only all at once, each once."""
+    return list({tuple(s.key() for s in group): group for i in items for group in i.together}.values())
+
+
+def _missing(move: Move, config: list[IndexSpec]) -> Move | None:
+    """A set's move for the indexes of it not chosen yet (a chosen one that starts with the same
+    keys serves its branch), None when none is missing."""
+    missing = tuple(s for s in move.together if not _covered_by(s, config))
+    return Move(missing[0], together=missing) if missing else None
+
+
+def _set_note(spec: IndexSpec, together: tuple[IndexSpec, ...]) -> str:
+    from advisor.ddl import index_name
+
+    others = [index_name(s) for s in together if s is not spec]
+    return f" (priced with {', '.join(others)}: each serves one branch of an OR)" if others else ""
 
 
 def _widenings(spec: IndexSpec, attrs: dict[str, list[str]], max_width: int):

@@ -232,6 +232,11 @@ class WhatIf:
                                          (name,)).fetchone()[0])
 
 
+def planned_rows(whatif: WhatIf, sql: str) -> float:
+    """The rows the planner expects ``sql`` to return, with no hypothetical index."""
+    return float(whatif.plan(sql, [])["Plan Rows"])
+
+
 class UnsupportedIndex(AdvisorError):
     """An index the what-if session cannot simulate (e.g. GIN with HypoPG 1.3)."""
 

@@ -170,3 +170,38 @@ def test_a_covering_variant_for_a_lookup_only_where_it_finds_several_rows():
 
     assert includes("user_id") == [["total", "status"]]  # ~10 orders per user
     assert includes("id") == []  # one row: one heap visit per call is all it would save
+
+
+def _docs(*predicates, indexes=(), any_of=()):
+    docs = Table("public", "docs", reltuples=80_000, columns=[
+        Column("doc", "jsonb"), Column("tags", "text[]"), Column("during", "tstzrange"),
+        Column("a", "int"), Column("b", "int")])
+    shape = _shape(TableAccess("public.docs", predicates=list(predicates), any_of=[list(o) for o in any_of]))
+    return generate([shape], Catalog([docs], indexes=list(indexes))).get("f1", [])
+
+
+def _gins(specs):
+    return [(s.columns, s.opclass) for s in specs if s.method == "gin"]
+
+
+def test_containment_gets_a_gin_of_the_operator_class_its_operators_need():
+    assert _gins(_docs(Predicate("doc", "@>"), Predicate("doc", "@?"))) == [(["doc"], "jsonb_path_ops")]
+    assert _gins(_docs(Predicate("doc", "@>"), Predicate("doc", "?"))) == [(["doc"], None)]
+    assert _gins(_docs(Predicate("tags", "&&"), Predicate("tags", "<@"))) == [(["tags"], None)]
+    # jsonb <@ and a range's @> have no GIN operator class; a function of the column is no column
+    assert not _docs(Predicate("doc", "<@"), Predicate("during", "@>"),
+                     Predicate("doc -> 'a'", "@>", function="->"))
+
+
+def test_an_existing_gin_serves_the_searches_of_its_operator_class():
+    def gin(opclass=""):
+        return Index("public", "ix", "public.docs", f"CREATE INDEX ix ON public.docs USING gin (doc{opclass})",
+                     columns=["doc"], method="gin")
+    assert not _docs(Predicate("doc", "?"), indexes=[gin()])
+    assert not _docs(Predicate("doc", "@>"), indexes=[gin(" jsonb_path_ops")])
+    assert _gins(_docs(Predicate("doc", "?"), indexes=[gin(" jsonb_path_ops")])) == [(["doc"], None)]
+
+
+def test_each_branch_of_an_or_across_columns_gets_its_single_column_candidate():
+    specs = _docs(any_of=[(Predicate("a", "="), Predicate("b", ">"))])
+    assert [s.columns for s in specs if not s.include] == [["a"], ["b"]]

@@ -7,7 +7,8 @@ import pytest
 
 MODULES = ["advisor.recommend", "advisor.recommend.compress", "advisor.recommend.prune",
            "advisor.recommend.select", "advisor.recommend.trigram_size", "advisor.recommend.explain",
-           "advisor.recommend.robust", "advisor.recommend.samples"]
+           "advisor.recommend.robust", "advisor.recommend.samples", "advisor.recommend.candidates",
+           "advisor.recommend.containment"]
 
 
 @pytest.mark.parametrize("name", MODULES)

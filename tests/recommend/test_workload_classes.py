@@ -41,10 +41,19 @@ INSERT INTO samples SELECT n % 3000, date '2024-01-01' + (n % 700), n FROM gener
 CREATE TABLE unanalysed (id int, code text, qty int) WITH (autovacuum_enabled = false);
 INSERT INTO unanalysed SELECT n, 'c' || n, n % 10 FROM generate_series(1, 50000) n;
 CREATE TABLE fresh (id int, label text) WITH (autovacuum_enabled = false);
-ANALYZE tickets; ANALYZE agents; ANALYZE samples_2024; ANALYZE samples_2025;
+CREATE TABLE docs (id int, doc jsonb, tags text[]);
+INSERT INTO docs SELECT n, jsonb_build_object('k', n % 1000, 'kind', 'note', 'owner', 'user' || (n % 7000))
+       || CASE WHEN n % 200 = 0 THEN '{"flag": true}'::jsonb ELSE '{}'::jsonb END,
+       ARRAY['t' || (n % 500), 'common', 'u' || (n % 3000)] FROM generate_series(1, 60000) n;
+CREATE TABLE accounts (id int, email text, phone text, handle text, score int, tier text);
+INSERT INTO accounts SELECT n, 'e' || n, 'p' || n, 'h' || n, n, CASE WHEN n % 2 = 0 THEN 'free' ELSE 'pro' END
+FROM generate_series(1, 60000) n;
+CREATE INDEX accounts_email ON accounts (email);
+ANALYZE tickets; ANALYZE agents; ANALYZE samples_2024; ANALYZE samples_2025; ANALYZE docs; ANALYZE accounts;
 """
 
-# name: (literal SQL, the same with $n, the index expected as (table, keys, WHERE) or None)
+# name: (literal SQL, the same with $n, the index expected as (table, keys, WHERE), a list of the
+# indexes expected together, or None)
 CASES = {
     "literal key": ("SELECT * FROM tickets WHERE id = 42", "SELECT * FROM tickets WHERE id = $1",
                     ("public.tickets", ("id",), None)),
@@ -87,6 +96,26 @@ CASES = {
                         ("public.fresh", ("id",), None)),
     "ILIKE without a wildcard": ("SELECT * FROM agents WHERE login ILIKE 'agent5'",
                                  "SELECT * FROM agents WHERE login ILIKE $1", None),
+    "jsonb containment": ("""SELECT id FROM docs WHERE doc @> '{"k": 5}'""",
+                          "SELECT id FROM docs WHERE doc @> $1", ("public.docs", ("doc",), None)),
+    "jsonb key": ("SELECT id FROM docs WHERE doc ? 'flag'", "SELECT id FROM docs WHERE doc ? $1",
+                  ("public.docs", ("doc",), None)),
+    "jsonpath": ("SELECT id FROM docs WHERE doc @? '$.flag'", "SELECT id FROM docs WHERE doc @? $1",
+                 ("public.docs", ("doc",), None)),
+    "array containment": ("SELECT id FROM docs WHERE tags @> ARRAY['t5']",
+                          "SELECT id FROM docs WHERE tags @> $1", ("public.docs", ("tags",), None)),
+    "array overlap": ("SELECT id FROM docs WHERE tags && ARRAY['u5', 'u6']",
+                      "SELECT id FROM docs WHERE tags && $1", ("public.docs", ("tags",), None)),
+    "an element equal to any of an array": ("SELECT id FROM docs WHERE 't5' = ANY(tags)",
+                                            "SELECT id FROM docs WHERE $1 = ANY(tags)", None),
+    "OR across two columns": ("SELECT * FROM accounts WHERE handle = 'h5' OR phone = 'p7'",
+                              "SELECT * FROM accounts WHERE handle = $1 OR phone = $2",
+                              [("public.accounts", ("handle",), None), ("public.accounts", ("phone",), None)]),
+    "OR with one branch indexed already": (
+        "SELECT * FROM accounts WHERE email = 'e5' OR phone = 'p7'",
+        "SELECT * FROM accounts WHERE email = $1 OR phone = $2", ("public.accounts", ("phone",), None)),
+    "OR with an unselective branch": ("SELECT * FROM accounts WHERE phone = 'p7' OR tier = 'free'",
+                                      "SELECT * FROM accounts WHERE phone = $1 OR tier = $2", None),
 }
 MIRRORS = {("priority DESC", "id"): ("priority", "id DESC")}
 
@@ -129,13 +158,17 @@ def created(plan) -> set[tuple]:
 @pytest.mark.parametrize("case", CASES)
 def test_literal_parameter_and_pg_stat_statements_agree(db, tmp_path, case):
     literal, param, expected = CASES[case]
-    wanted = set() if expected is None else {expected}
-    if expected and expected[1] in MIRRORS:
+    together = set(expected) if isinstance(expected, list) else None
+    wanted = set() if expected is None else together or {expected}
+    if expected and not together and expected[1] in MIRRORS:
         wanted = {expected, (expected[0], MIRRORS[expected[1]], None)}
     for mode, plan in (("literal", advise(db, tmp_path, literal)), ("$n", advise(db, tmp_path, param)),
                        ("pg_stat_statements", advise(db, tmp_path, runs=literal))):
         got = created(plan)
-        assert (got & wanted if wanted else not got) and len(got) <= 1, (mode, got)
+        if together:
+            assert got == together, (mode, got)
+        else:
+            assert (got & wanted if wanted else not got) and len(got) <= 1, (mode, got)
 
 
 def test_an_expression_written_in_any_case_gets_the_expression_index_the_query_matches(db, tmp_path):
@@ -208,6 +241,61 @@ def test_trigram_only_for_a_leading_wildcard_and_with_the_statements_it_serves(d
 def test_a_prefix_search_gets_a_btree(db, tmp_path):
     got = created(advise(db, tmp_path, "SELECT * FROM agents WHERE login LIKE 'agent12%'"))
     assert {(t, k[:1]) for t, k, _ in got} == {("public.agents", ("login",))}
+
+
+def _gin(plan) -> list:
+    return [r for r in plan.recommendations if r.action == "create" and r.index.method == "gin"]
+
+
+def test_containment_gets_the_gin_operator_class_its_searches_need(db, tmp_path):
+    path_only = """SELECT id FROM docs WHERE doc @> '{"k": 5}';\nSELECT id FROM docs WHERE doc @? '$.flag'"""
+    (rec,) = _gin(advise(db, tmp_path, path_only))
+    assert rec.ddl.endswith("ON public.docs USING gin (doc jsonb_path_ops)") and len(rec.statements) == 2
+    assert "not costed" in rec.reason and 0 < rec.estimated_size_bytes < 20 * 2**20
+    plan = advise(db, tmp_path, "SELECT id FROM docs WHERE doc @> $1;\nSELECT id FROM docs WHERE doc ?| $1")
+    (rec,) = _gin(plan)  # ?| needs the default jsonb_ops, which serves @> too: one index
+    assert rec.ddl.endswith("USING gin (doc)") and len(rec.statements) == 2
+    assert [r.reason.split(":")[0] for r in plan.rejected if r.index.opclass == "jsonb_path_ops"] == ["merged"]
+    (rec,) = _gin(advise(db, tmp_path, "SELECT id FROM docs WHERE tags && ARRAY['u5', 'u6']"))
+    assert rec.ddl.endswith("USING gin (tags)")
+
+
+def test_containment_keeping_most_rows_gets_no_gin_and_says_why(db, tmp_path):
+    for sql in ("""SELECT id FROM docs WHERE doc @> '{"kind": "note"}'""",
+                "SELECT id FROM docs WHERE doc ? 'kind'", "SELECT id FROM docs WHERE tags @> ARRAY['common']"):
+        plan = advise(db, tmp_path, sql)
+        assert not created(plan), sql
+        (why,) = [r.reason for r in plan.rejected if r.index.method == "gin"]
+        assert why.startswith("not selective: ") and "keeps ~100.0% of the rows" in why, why
+
+
+def test_an_element_equal_to_any_of_an_array_gets_no_gin_but_how_to_write_it(db, tmp_path):
+    plan = advise(db, tmp_path, "SELECT id FROM docs WHERE $1 = ANY(tags)")
+    assert not created(plan) and not [r for r in plan.rejected if r.index.method == "gin"]
+    assert "public.docs: $1 = ANY(tags) cannot use an index; written as tags @> ARRAY[$1] it can use a " \
+           "GIN index on tags" in plan.notes
+
+
+def test_a_gin_index_counts_against_the_size_budget(db, tmp_path):
+    path = tmp_path / "gin.sql"
+    path.write_text("SELECT id FROM docs WHERE tags @> ARRAY['t5'];\n")
+    plan = Pipeline.from_options(dsn=db, queries=[path], max_index_size="64kB").analyze().plan
+    assert not created(plan)
+    assert [r.reason.split(":")[0] for r in plan.rejected if r.index.method == "gin"] == ["over budget"]
+
+
+def test_an_or_with_a_range_branch_gets_an_index_per_branch_that_says_why(db, tmp_path):
+    plan = advise(db, tmp_path, "SELECT * FROM accounts WHERE handle = 'h5' OR score > 59990")
+    assert created(plan) == {("public.accounts", ("handle",), None), ("public.accounts", ("score",), None)}
+    handle = next(r for r in plan.recommendations if r.index.columns == ["handle"])
+    assert "serves an OR across columns with ix_accounts_score" in handle.reason
+
+
+def test_an_or_with_an_unselective_branch_says_why_it_gets_no_index(db, tmp_path):
+    plan = advise(db, tmp_path, "SELECT * FROM accounts WHERE phone = $1 OR tier = $2")
+    reasons = {tuple(r.index.columns): r.reason for r in plan.rejected}
+    assert not created(plan)
+    assert "priced with ix_accounts_tier: each serves one branch of an OR" in reasons[("phone",)]
 
 
 def test_the_advice_for_every_class_applies_for_real_and_comes_back_out(db, tmp_path):
