@@ -37,7 +37,8 @@ class RecommendSettings:
     variant (fewer INCLUDE columns or trailing keys, or a smaller candidate on its columns), and
     two indexes led by the same column by one, when that loses at most this share of their gain
     (0.1 = 10%); all of it together adds at most this share to the workload's remaining planner
-    cost and measured time, so the gains stay within it. ``max_include_width``: no INCLUDE column wider than this many bytes
+    cost and measured time, so the gains stay within it (0 under ``max_index_size_bytes``: the
+    selection has weighed every byte already). ``max_include_width``: no INCLUDE column wider than this many bytes
     (pg_stats ``avg_width``: text bodies, jsonb, bytea). ``min_all_visible``: no INCLUDE on a
     table with less than this share of its pages all-visible (``relallvisible / relpages``):
     its index-only scans would read the heap anyway.

@@ -373,7 +373,10 @@ def _limits(settings: RecommendSettings) -> Limits:
 def _tolerance(settings: RecommendSettings, write_cost: WriteCost, clock: Clock) -> Tolerance:
     updated = {t: {c for u in w.updates for c in u.columns} for t, w in write_cost.writes.items()}
     rules = IncludeRules(settings.max_include_width, settings.min_all_visible, updated)
-    return Tolerance(settings.narrow_tolerance, rules, clock)
+    # under a size budget the selection has already weighed every byte against its gain, and
+    # bytes freed afterwards buy nothing: only narrowing that loses no gain is left to do
+    share = 0.0 if settings.max_index_size_bytes is not None else settings.narrow_tolerance
+    return Tolerance(share, rules, clock)
 
 
 def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings,
