@@ -20,7 +20,7 @@ import psycopg
 from advisor.capture.catalog import read_catalog, read_pgss_stats_reset
 from advisor.capture.checks import check_server_version, pgss_schema
 from advisor.capture.logs import read_traces
-from advisor.capture.plans import explain_generic, plan_statements
+from advisor.capture.plans import UTILITY_REASON, explain_generic, plan_statements
 from advisor.capture.settings import read_settings
 from advisor.capture.statements import read_statements
 from advisor.db import connect, session
@@ -88,8 +88,8 @@ def _ours(traces: list[Trace], snapshot: Snapshot) -> list[Trace]:
 
 
 def _note_unplanned(snapshot: Snapshot, planned: int) -> None:
-    failed = [s for s in snapshot.statements if s.plan is None]
-    for statement in failed:
+    failed = [s for s in snapshot.statements if s.plan is None and s.plan_error != UTILITY_REASON]
+    for statement in failed:  # a utility statement (BEGIN, SET, DDL) has none by nature: no note
         snapshot.notes.append(f"no plan for {statement.fingerprint}: {statement.plan_error}")
 
 
