@@ -16,7 +16,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from advisor.analyze.context import Context, finite
+from advisor.analyze.context import Context, finite, finite_sum
 from advisor.analyze.shapes import extract_shape, extract_shapes
 from advisor.model import SEVERITIES, Analysis, Finding, Snapshot
 
@@ -92,7 +92,7 @@ def summary(snapshot: Snapshot, unparsed: int = 0) -> dict:
         "statements": len(statements),
         "unparsed": unparsed,
         "calls": int(sum(finite(s.calls) for s in statements)),
-        "total_time_ms": round(float(sum(finite(s.total_time_ms) for s in statements)), 3),
+        "total_time_ms": round(finite_sum(finite(s.total_time_ms) for s in statements), 3),
         "traces": len(snapshot.traces),
         "capture_window": {"from": snapshot.catalog.pgss_stats_reset or snapshot.catalog.stats_reset,
                            "to": snapshot.created_at or None},

@@ -9,12 +9,19 @@
 from __future__ import annotations
 
 import math
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.analyze.plans import PlanEvidence, statement_evidence
 from advisor.analyze.shapes import extract_shapes
 from advisor.model import Finding, Predicate, QueryShape, Snapshot, Statement, Table, TraceEvent
+
+
+def finite_sum(values: Iterable[float]) -> float:
+    """A sum of finite values that stays finite (absurd counters can add up past float's range)."""
+    return min(float(sum(values)), sys.float_info.max)
 
 
 def finite(value: Any) -> float:

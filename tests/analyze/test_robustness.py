@@ -65,10 +65,14 @@ UNKNOWN_SHARE = Snapshot(  # found by this test: pg_stats with neither n_distinc
     catalog=Catalog(tables=[Table("public", "users", columns=[Column("status", "text", stats=ColumnStats(
         null_frac=0.0, n_distinct=0.0))], reltuples=1000.0)]))
 
+HUGE_TIMES = Snapshot(  # found by this test: two finite times whose sum is past float's range
+    statements=[Statement(query="SELECT * FROM users WHERE id = $1", calls=0, total_time_ms=1.7e308)] * 2)
+
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(snapshot=snapshots)
 @example(snapshot=UNKNOWN_SHARE)
+@example(snapshot=HUGE_TIMES)
 def test_odd_snapshots_never_crash(snapshot):
     analysis = analyze(snapshot)
     assert "rule_errors" not in analysis.snapshot_summary, analysis.snapshot_summary["rule_errors"]
