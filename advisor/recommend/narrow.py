@@ -16,7 +16,10 @@ little more is taken. A reviewer pays in disk, memory and write latency for each
 
 All of it together may add at most ``narrow_tolerance`` to the workload's remaining weighted cost
 (and to its remaining measured time, when measured): what is left after the selection is what
-users wait for, so the gains stay within that share of the selection's. The moves that free the
+users wait for, so the gains stay within that share of the selection's. Except a narrowing whose
+loss is under ``min_improvement`` of its statements' cost without the index: the keys or INCLUDE
+columns it strikes would not have been taken as an index of their own (the bar every index
+clears), so they do not get to stay by riding on one. The moves that free the
 most bytes per unit of cost go first. Losses add up per index too: a merge and a later narrowing
 share one tolerance. Costs are those of the statements the indexes may serve
 (``Evaluator.relevant``), every other chosen index present.
@@ -47,6 +50,7 @@ class Step:
     loss: float
     gain: float
     lost_ms: float = 0.0
+    before: float = 0.0  # the statements' cost without any of the indexes replaced
 
 
 @dataclass
@@ -73,6 +77,7 @@ class Tolerance:
     narrow: float = 0.1  # share of an index's gain, and of the workload's remaining cost
     include: IncludeRules = field(default_factory=IncludeRules)
     clock: Clock | None = None  # measured statement times: the remaining time is bounded too
+    trivial: float = 0.0  # a narrowing losing less than this share of its statements' cost is free
 
 
 @dataclass
@@ -179,7 +184,7 @@ class _Costs:
         rest = [c for c in config if c not in old]
         (base, base_ms), (without, _) = self.net(old + [new], config), self.net(old + [new], rest)
         after, after_ms = self.net(old + [new], rest + [new])
-        return Step(after - base, without - base, after_ms - base_ms)
+        return Step(after - base, without - base, after_ms - base_ms, without)
 
     def budget(self, config: list[IndexSpec], share: float) -> Budget:
         """``share`` of the whole workload's remaining cost (and measured time) under ``config``."""
@@ -221,7 +226,8 @@ def _narrow(refined: Refined, costs: _Costs, candidates, catalog, tolerance: Tol
         if not refined.has(spec):
             continue
         step = costs.compare([spec], option, refined.chosen)
-        if not (refined.allows([spec], step, tolerance.narrow) and budget.fits(step)):
+        free = step.loss <= tolerance.trivial * step.before  # the part struck would not pay alone
+        if not (refined.allows([spec], step, tolerance.narrow) and (free or budget.fits(step))):
             continue
         score = (costs.size(spec) - costs.size(option)) / max(step.loss, 1e-9)
         if heap and score < -heap[0][0]:

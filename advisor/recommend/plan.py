@@ -376,7 +376,7 @@ def _tolerance(settings: RecommendSettings, write_cost: WriteCost, clock: Clock)
     # under a size budget the selection has already weighed every byte against its gain, and
     # bytes freed afterwards buy nothing: only narrowing that loses no gain is left to do
     share = 0.0 if settings.max_index_size_bytes is not None else settings.narrow_tolerance
-    return Tolerance(share, rules, clock)
+    return Tolerance(share, rules, clock, trivial=settings.min_improvement)
 
 
 def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings,

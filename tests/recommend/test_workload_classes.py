@@ -81,9 +81,10 @@ CASES = {
         "SELECT * FROM (SELECT * FROM tickets WHERE agent_id = 9) s WHERE s.queue_id = 2",
         "SELECT * FROM (SELECT * FROM tickets WHERE agent_id = $1) s WHERE s.queue_id = $2",
         ("public.tickets", ("agent_id", "queue_id"), None)),
-    "mixed sort directions": ("SELECT * FROM tickets ORDER BY priority DESC, id LIMIT 10",
-                              "SELECT * FROM tickets ORDER BY priority DESC, id LIMIT $1",
-                              ("public.tickets", ("priority DESC", "id"), None)),
+    # a two-valued leading key: its groups are too large for an incremental sort, so id pays
+    "mixed sort directions": ("SELECT * FROM tickets ORDER BY state DESC, id LIMIT 10",
+                              "SELECT * FROM tickets ORDER BY state DESC, id LIMIT $1",
+                              ("public.tickets", ("state DESC", "id"), None)),
     "partitioned parent": ("SELECT * FROM samples WHERE sensor = 12",
                            "SELECT * FROM samples WHERE sensor = $1",
                            ("public.samples", ("sensor",), None)),
@@ -117,7 +118,7 @@ CASES = {
     "OR with an unselective branch": ("SELECT * FROM accounts WHERE phone = 'p7' OR tier = 'free'",
                                       "SELECT * FROM accounts WHERE phone = $1 OR tier = $2", None),
 }
-MIRRORS = {("priority DESC", "id"): ("priority", "id DESC")}
+MIRRORS = {("state DESC", "id"): ("state", "id DESC")}
 
 
 @pytest.fixture(scope="module")
