@@ -233,7 +233,8 @@ def _narrow(refined: Refined, costs: _Costs, candidates, catalog, tolerance: Tol
         if heap and score < -heap[0][0]:
             heapq.heappush(heap, (-score, next(counter), spec, option))
             continue
-        budget.spend(step)
+        if not free:  # what would not pay alone spends nothing the other moves may need
+            budget.spend(step)
         origin, total = refined.chains.pop(spec.key(), (spec, Step(0.0, step.gain)))
         if origin is not spec:  # one line for narrowing in several steps
             refined.history[spec.key()].pop()
