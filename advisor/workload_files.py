@@ -25,7 +25,7 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.postgres import Postgres
-from sqlglot.errors import ParseError, TokenError
+from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
 
 from advisor.errors import AdvisorError
@@ -141,7 +141,7 @@ def _weight(prefix: str) -> tuple[float, str | None]:
 
 
 def _parse_error(query: str) -> str | None:
-    from advisor.analyze.parsing import Unparseable, parse
+    from advisor.analyze.parsing import SQLGLOT_ERRORS, Unparseable, parse
 
     try:
         tree = parse(query)  # the analysis's cached parse: the statement is parsed once
@@ -149,7 +149,7 @@ def _parse_error(query: str) -> str | None:
         tree = None
     try:
         tree = tree or sqlglot.parse_one(query, read="postgres")
-    except (ParseError, TokenError) as exc:
+    except SQLGLOT_ERRORS as exc:
         return f"does not parse: {_first_line(exc)}"
     if not isinstance(tree, STATEMENT_TYPES):
         return f"does not parse: not a statement (read as {tree.key} {tree.sql(dialect='postgres')!r})"

@@ -14,6 +14,7 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 
+from advisor.analyze.parsing import SQLGLOT_ERRORS
 from advisor.model import Catalog, Index
 
 _DIRECTION = re.compile(r"\s+(asc|desc)(\s+nulls\s+(first|last))?\s*$", re.I)
@@ -30,7 +31,7 @@ def normal_expression(text: str) -> str:
     """Text of an expression with casts to text, parentheses and qualifiers removed, lower-cased."""
     try:
         node = sqlglot.parse_one(key_column(text), read="postgres")
-    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, ValueError):
+    except SQLGLOT_ERRORS:
         return " ".join(text.lower().split())
 
     def strip(n: exp.Expression) -> exp.Expression:

@@ -43,6 +43,11 @@ UTILITY = (
 MAX_PARSE_CHARS = 200_000
 
 
+# What sqlglot raises on text it cannot read: its own errors, and - from its compiled parser
+# (sqlglot[c]) - the type checks of a tree it could not build (``0?`` raises TypeError).
+SQLGLOT_ERRORS = (ParseError, TokenError, ValueError, IndexError, TypeError, AttributeError, RecursionError)
+
+
 class Unparseable(Exception):
     """The statement cannot be read; ``str(exc)`` says why in one line."""
 
@@ -89,7 +94,7 @@ def _parse(sql: str) -> exp.Expression | None:
         return sqlglot.parse_one(sql, read="postgres")
     except TokenError:
         raise
-    except (ParseError, ValueError, IndexError, RecursionError) as exc:
+    except SQLGLOT_ERRORS as exc:
         raise Unparseable(_first_line(exc)) from None
 
 

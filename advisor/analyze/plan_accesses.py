@@ -27,6 +27,7 @@ import sqlglot
 from sqlglot import exp
 
 from advisor.analyze.catalog_index import CatalogIndex
+from advisor.analyze.parsing import SQLGLOT_ERRORS
 from advisor.analyze.plans import nodes
 from advisor.model import Catalog, QueryShape, TableAccess
 
@@ -105,7 +106,7 @@ def _parsed(text: str) -> exp.Expression | None:
     """A plan condition's tree (shared: copy it); thousands of statements repeat the same few."""
     try:
         return sqlglot.parse_one(text, read="postgres")
-    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, RecursionError):
+    except SQLGLOT_ERRORS:
         return None
 
 

@@ -319,9 +319,11 @@ def partial_reason(spec: IndexSpec, table: Table | None) -> str | None:
 
     if not spec.where or table is None:
         return None
+    from advisor.analyze.parsing import SQLGLOT_ERRORS
+
     try:
         tree = sqlglot.parse_one(spec.where, read="postgres")
-    except sqlglot.errors.ParseError:
+    except SQLGLOT_ERRORS:
         return None
     column = tree.this if isinstance(tree, exp.EQ | exp.Is) else None
     if not isinstance(column, exp.Column):

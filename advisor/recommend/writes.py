@@ -25,6 +25,7 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 
+from advisor.analyze.parsing import SQLGLOT_ERRORS
 from advisor.model import Catalog, IndexSpec, QueryShape, Snapshot
 
 WRITE_KINDS = ("insert", "update", "delete")
@@ -128,7 +129,7 @@ def set_columns(sql: str) -> tuple[str | None, list[str]]:
     """(target table, columns set) of an UPDATE; (None, []) when it does not parse as one."""
     try:
         tree = sqlglot.parse_one(sql, read="postgres")
-    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, ValueError):
+    except SQLGLOT_ERRORS:
         return None, []
     if not isinstance(tree, exp.Update):
         return None, []
@@ -150,7 +151,7 @@ def _identifiers(text: str) -> frozenset[str]:
         return frozenset()
     try:
         node = sqlglot.parse_one(text, read="postgres")
-    except (sqlglot.errors.ParseError, sqlglot.errors.TokenError, ValueError):
+    except SQLGLOT_ERRORS:
         return frozenset({text.strip().strip('"')})
     return frozenset(c.name for c in node.find_all(exp.Column))
 

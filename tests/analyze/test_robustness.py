@@ -73,6 +73,7 @@ HUGE_TIMES = Snapshot(  # found by this test: two finite times whose sum is past
 @given(snapshot=snapshots)
 @example(snapshot=UNKNOWN_SHARE)
 @example(snapshot=HUGE_TIMES)
+@example(snapshot=Snapshot(statements=[Statement(query="0?", calls=0, total_time_ms=0.0)]))  # TypeError in sqlglot[c]
 def test_odd_snapshots_never_crash(snapshot):
     analysis = analyze(snapshot)
     assert "rule_errors" not in analysis.snapshot_summary, analysis.snapshot_summary["rule_errors"]
