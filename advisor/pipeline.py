@@ -73,13 +73,12 @@ class Pipeline:
             where = f"{problem['path']} statement {problem.get('statement_index') or '(whole file)'}"
             self.skipped.append({"statement": where, "reason": problem["reason"]})
         if self.dsn and statements:
-            from advisor.capture.plans import UTILITY_REASON, plan_statements
+            from advisor.capture.plans import plan_statements, unplanned_notes
             from advisor.db import server_version_num, session
 
             with session(self.dsn) as conn:
                 plan_statements(conn, statements, server_version_num(conn))
-            self.snapshot.notes += [f"no plan for {s.query[:80]!r}: {s.plan_error}"
-                                    for s in statements if s.plan is None and s.plan_error != UTILITY_REASON]
+            self.snapshot.notes += unplanned_notes(statements)
         known = {s.fingerprint for s in self.snapshot.statements}
         self.snapshot.statements += [s for s in statements if s.fingerprint not in known]
 

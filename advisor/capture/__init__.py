@@ -20,7 +20,7 @@ import psycopg
 from advisor.capture.catalog import read_catalog, read_pgss_stats_reset
 from advisor.capture.checks import check_server_version, pgss_schema
 from advisor.capture.logs import read_traces
-from advisor.capture.plans import UTILITY_REASON, explain_generic, plan_statements
+from advisor.capture.plans import explain_generic, plan_statements, unplanned_notes
 from advisor.capture.settings import read_settings
 from advisor.capture.statements import read_statements
 from advisor.db import connect, session
@@ -41,9 +41,8 @@ def capture(dsn: str, *, top: int | None = None, min_calls: int = 1, analyze_pla
             traces, _logged = read_traces(logs, database=snapshot.database,
                                          log_line_prefix=log_line_prefix)
             snapshot.traces += _ours(traces, snapshot)
-        planned = plan_statements(conn, snapshot.statements, snapshot.server_version_num,
-                                  on_progress)
-        _note_unplanned(snapshot, planned)
+        plan_statements(conn, snapshot.statements, snapshot.server_version_num, on_progress)
+        snapshot.notes += unplanned_notes(snapshot.statements)
         if analyze_plans:
             from advisor.capture.samples import analyze_plans as run_analyze
 
@@ -85,12 +84,6 @@ def _ours(traces: list[Trace], snapshot: Snapshot) -> list[Trace]:
         snapshot.notes.append(f"{len(traces) - len(kept)} log trace(s) left out: none of their "
                               "statements was seen in this database")
     return kept
-
-
-def _note_unplanned(snapshot: Snapshot, planned: int) -> None:
-    failed = [s for s in snapshot.statements if s.plan is None and s.plan_error != UTILITY_REASON]
-    for statement in failed:  # a utility statement (BEGIN, SET, DDL) has none by nature: no note
-        snapshot.notes.append(f"no plan for {statement.fingerprint}: {statement.plan_error}")
 
 
 def _reset(dsn: str, schema: str) -> None:

@@ -108,6 +108,13 @@ def plan_statements(conn: psycopg.Connection, statements: Sequence[Statement],
     return sum(1 for s in statements if s.plan is not None)
 
 
+
+def unplanned_notes(statements: Sequence[Statement]) -> list[str]:
+    """A note per statement the server could not plan, with its error; a utility statement
+    (BEGIN, SET, DDL) has no plan by nature and gets none."""
+    return [f"no plan for {s.fingerprint} ({s.query[:80]!r}): {s.plan_error}"
+            for s in statements if s.plan is None and s.plan_error != UTILITY_REASON]
+
 def _plan_batch(conn: psycopg.Connection, queries: list[str], server_version_num: int) -> list[dict] | None:
     """The plan of each query, in one round trip; None when any of them failed (the savepoint
     is then rolled back and the prepared statements deallocated)."""
