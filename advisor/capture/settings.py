@@ -15,8 +15,13 @@ WANTED = (
 )
 
 
+# a setting counted in blocks ('8kB') or segments ('16MB') is shown in kB or MB: 4194304kB
+VALUE = ("CASE WHEN unit ~ '^[0-9]' THEN (setting::numeric * substring(unit FROM '^[0-9]+')::numeric)"
+         "::text || substring(unit FROM '[a-zA-Z]+$') ELSE setting || coalesce(unit, '') END")
+
+
 def read_settings(conn: psycopg.Connection) -> dict[str, str]:
     # pg_settings shows only what this role may read (some need pg_read_all_settings)
-    rows = conn.execute("SELECT name, setting || coalesce(unit, '') FROM pg_settings "
+    rows = conn.execute(f"SELECT name, {VALUE} FROM pg_settings "
                         "WHERE name = ANY(%s) ORDER BY name", (list(WANTED),))
     return {name: value for name, value in rows}
