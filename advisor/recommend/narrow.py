@@ -266,6 +266,8 @@ class _Costs:
         statements (it would plan around it: the whole gain there, not heap reads, is lost), or
         ``new`` alone would not clear the bars every index clears. Empty: nothing."""
         after = [c for c in config if c is not spec] + [new]
+        if self.ev.whatif.real:  # real indexes built in rolled-back transactions: plans name none
+            return "without HypoPG the plans cannot tell whether the server's planner would still scan it"
         if any(self._scans(item, config, spec) and not self._scans(item, after, new)
                for item in self.ev.relevant(spec)):
             return "without them the server's planner, at its own page costs, would not scan the index for every statement it serves"
