@@ -40,6 +40,7 @@ from advisor.ddl import index_name
 from advisor.model import Catalog, IndexSpec
 from advisor.recommend.cached import CachedPricing, include_only
 from advisor.recommend.covering import IncludeRules, admissible, struck
+from advisor.recommend.explain import ExplainFailed
 from advisor.recommend.select import Evaluator
 from advisor.recommend.timing import Clock, seconds
 from advisor.recommend.writes import referenced_columns
@@ -196,15 +197,16 @@ def refine(ev: Evaluator, chosen: list[IndexSpec], candidates: list[IndexSpec], 
 
 
 def _cached(ev: Evaluator, chosen: list[IndexSpec], tolerance: Tolerance):
-    """(a factory of the Evaluator pricing heap reads as cached, why) when the database with the
-    chosen indexes fits in the cache; (None, "") otherwise, or with nothing to give up."""
+    """(a factory of the Evaluator pricing heap reads as cached, why, the statements for their
+    heaviest keys) when the database with the chosen indexes fits in the cache; (None, "", {})
+    otherwise, or with nothing to give up."""
     pricing = tolerance.cached
     if pricing is None or tolerance.narrow <= 0:
-        return None, ""
+        return None, "", {}
     new = sum(ev.size(c) for c in chosen)
     if not pricing.fit.fits(new):
-        return None, ""
-    return (lambda: Evaluator(pricing.whatif(), ev.items, ev.deadline)), pricing.fit.why(new)
+        return None, "", {}
+    return (lambda: Evaluator(pricing.whatif(), ev.items, ev.deadline)), pricing.fit.why(new), pricing.heavy
 
 
 def variants(spec: IndexSpec) -> list[IndexSpec]:
@@ -231,10 +233,12 @@ class _Costs:
     charges of the chosen indexes on their table; and the measured time that cost stands for."""
 
     def __init__(self, ev: Evaluator, write_cost: Callable[[IndexSpec], float], clock: Clock | None,
-                 cached_ev: Callable[[], Evaluator] | None = None, why: str = ""):
+                 cached_ev: Callable[[], Evaluator] | None = None, why: str = "",
+                 heavy: dict[str, str] | None = None):
         self.ev, self.write_cost, self.clock = ev, write_cost, clock
         self.times = clock.times if clock is not None else {}
         self.cached_ev, self.why = cached_ev, why  # heap reads priced as cached, and why
+        self.heavy = heavy or {}  # fingerprint -> the statement for its heaviest key
         self._cached: _Costs | None = None
         self.why_not: dict[tuple, str] = {}  # (index, narrower) key -> why not priced as cached
         self._scanned: dict[tuple, bool] = {}
@@ -268,9 +272,11 @@ class _Costs:
         after = [c for c in config if c is not spec] + [new]
         if self.ev.whatif.real:  # real indexes built in rolled-back transactions: plans name none
             return "without HypoPG the plans cannot tell whether the server's planner would still scan it"
-        if any(self._scans(item, config, spec) and not self._scans(item, after, new)
-               for item in self.ev.relevant(spec)):
-            return "without them the server's planner, at its own page costs, would not scan the index for every statement it serves"
+        for item in self.ev.relevant(spec):
+            for sql, which in ((item.sql, ""), (self.heavy.get(item.key), " for its heaviest key")):
+                if sql and self._plans_around(item, sql, config, spec, after, new):
+                    return (f"without them the server's planner, at its own page costs, would plan a "
+                            f"statement around the index{which}")
         if step.gain - step.loss < tolerance.trivial * step.before:
             return "without them the index would not cut its statements' cost by min_improvement"
         clock = tolerance.clock
@@ -280,13 +286,23 @@ class _Costs:
             return "without them the index would not save min_saved_seconds_per_hour"
         return ""
 
-    def _scans(self, item, config: list[IndexSpec], spec: IndexSpec) -> bool:
-        """Whether ``item``'s plan under ``config`` scans an index on ``spec``'s leading key."""
+    def _plans_around(self, item, sql: str, config: list[IndexSpec], spec: IndexSpec,
+                      after: list[IndexSpec], new: IndexSpec) -> bool:
+        """Whether the plan of ``sql`` scans ``spec`` under ``config`` but not ``new`` under
+        ``after`` (False when ``sql`` cannot be planned: no evidence either way)."""
+        try:
+            return self._scans(item, sql, config, spec) and not self._scans(item, sql, after, new)
+        except ExplainFailed:
+            return False
+
+    def _scans(self, item, sql: str, config: list[IndexSpec], spec: IndexSpec) -> bool:
+        """Whether the plan of ``sql`` (``item`` bound one way) under ``config`` scans an index
+        on ``spec``'s leading key."""
         usable, lead = self.ev.usable(item, config), spec.columns[0].removesuffix(" DESC")
-        memo = (item.key, frozenset(u.key() for u in usable), spec.table, lead)
+        memo = (sql, frozenset(u.key() for u in usable), spec.table, lead)
         if memo not in self._scanned:
             whatif = self.ev.whatif
-            plan = whatif.plan(item.sql, usable, item.tables)
+            plan = whatif.plan(sql, usable, item.tables)
             self._scanned[memo] = any(u.table == spec.table and u.columns[0].removesuffix(" DESC") == lead
                                       for u in whatif.used_indexes(plan))
         return self._scanned[memo]

@@ -37,7 +37,7 @@ from advisor.model import (
     StatementGain,
 )
 from advisor.recommend import RecommendSettings, containment
-from advisor.recommend.cached import CachedPricing, CacheFit
+from advisor.recommend.cached import CachedPricing, CacheFit, heaviest
 from advisor.recommend.candidates import TRGM, attributes, generate, partial_reason, together
 from advisor.recommend.compress import compress
 from advisor.recommend.covering import IncludeRules
@@ -118,7 +118,7 @@ def _build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Reco
                               lambda some: evaluator.costs([(i, []) for i in some]),
                               budgeted=settings.max_index_size_bytes is not None)
         names = Names(snapshot.catalog)
-        cached = _cached_pricing(dsn, snapshot, settings)
+        cached = _cached_pricing(dsn, snapshot, settings, shapes)
         try:
             chosen = _choose(evaluator, btree, templates, snapshot, shapes, settings, plan, names, cached)
         finally:
@@ -388,15 +388,20 @@ def _tolerance(settings: RecommendSettings, write_cost: WriteCost, clock: Clock,
                      min_saved=settings.min_saved_seconds_per_hour)
 
 
-def _cached_pricing(dsn: str, snapshot: Snapshot, settings: RecommendSettings) -> CachedPricing | None:
+def _cached_pricing(dsn: str, snapshot: Snapshot, settings: RecommendSettings,
+                    shapes: list[QueryShape] = ()) -> CachedPricing | None:
     """Heap reads priced at their cached cost for the narrowing's INCLUDE columns (``cached.py``):
     not under a size budget (the selection weighed every byte in the server's own costs), not
     when ``cached_page_cost`` is 0, not without the server's cache size in the capture."""
     fit = CacheFit.of(snapshot.settings, snapshot.catalog)
     if settings.max_index_size_bytes is not None or not settings.cached_page_cost or fit is None:
         return None
+    shape_of = {s.fingerprint: s for s in shapes}
+    heavy = {s.fingerprint: heaviest(s.query, shape_of[s.fingerprint], snapshot.catalog)
+             for s in snapshot.statements if s.fingerprint in shape_of}
     return CachedPricing(fit, settings.cached_page_cost,
-                         lambda: WhatIf.open(dsn, allow_real_indexes=settings.allow_real_indexes))
+                         lambda: WhatIf.open(dsn, allow_real_indexes=settings.allow_real_indexes),
+                         {k: v for k, v in heavy.items() if v})
 
 
 def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings,
