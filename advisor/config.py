@@ -54,7 +54,6 @@ class RecommendConfig:
     narrow_tolerance: float | None = None  # share of its gain a narrower variant may lose
     max_include_width: int | None = None  # bytes (pg_stats avg_width) an INCLUDE column may take
     min_all_visible: float | None = None  # all-visible share of a table below which INCLUDE is struck
-    cached_page_cost: float | None = None  # page cost an INCLUDE is weighed at when the database fits in cache
     drop_min_stats_days: float | None = None  # days of usage statistics a drop needs (default 35)
     time_limit: float | None = None  # seconds the index selection may take (the best so far then)
 

@@ -65,10 +65,7 @@ def narrower_text(rec: Recommendation) -> str | None:
         return None
     lost = narrower.get("share_of_gain_lost")
     loss = f"{100.0 * lost:.0f}% of the gain" if lost is not None else "its gain"
-    why = narrower.get("include_needed") or (
-        "heap reads priced as cached" if narrower.get("heap_reads_cached") else "")
-    return (f"{narrower['index']}: {human_bytes(narrower['bytes_saved'])} smaller, loses {loss}"
-            + (f" ({why})" if why else ""))
+    return f"{narrower['index']}: {human_bytes(narrower['bytes_saved'])} smaller, loses {loss}"
 
 
 __all__ = ["footprint", "footprint_line", "narrower_text", "slowed_writes"]

@@ -41,11 +41,7 @@ class RecommendSettings:
     selection has weighed every byte already). ``max_include_width``: no INCLUDE column wider than this many bytes
     (pg_stats ``avg_width``: text bodies, jsonb, bytea). ``min_all_visible``: no INCLUDE on a
     table with less than this share of its pages all-visible (``relallvisible / relpages``):
-    its index-only scans would read the heap anyway. ``cached_page_cost``: when the database,
-    its indexes and the new ones fit in the server's cache (``effective_cache_size``), what an
-    INCLUDE column saves is priced with ``seq_page_cost = random_page_cost =`` this (PostgreSQL's
-    advice for a database that fits in memory): its heap reads are memory reads; 0: as the
-    server prices them; not under ``max_index_size_bytes``.
+    its index-only scans would read the heap anyway.
     ``drop_min_stats_days``: an index is advised dropped for having no scans only when the usage
     statistics cover at least this many days (35: a monthly job ran at least once in them).
     ``time_limit``: seconds the selection may take before it returns the best found so far.
@@ -60,7 +56,6 @@ class RecommendSettings:
     narrow_tolerance: float = 0.1
     max_include_width: int = 16
     min_all_visible: float = 0.5
-    cached_page_cost: float = 0.1
     max_width: int = 3
     min_table_rows: int = 1000
     allow_real_indexes: bool = False  # without HypoPG: real indexes in rolled-back transactions

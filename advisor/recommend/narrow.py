@@ -14,10 +14,6 @@ little more is taken. A reviewer pays in disk, memory and write latency for each
 3. Two chosen indexes led by the same column become one - one of them, their common prefix, or
    one carrying the other's columns as INCLUDE - under the same rule for their joint gain.
 
-What an INCLUDE column saves is priced with heap reads at their cached cost when the database fits
-in the server's cache (``cached.py``): the planner's ``random_page_cost`` assumes they come from
-disk.
-
 All of it together may add at most ``narrow_tolerance`` to the workload's remaining weighted cost
 (and to its remaining measured time, when measured): what is left after the selection is what
 users wait for, so the gains stay within that share of the selection's. Except a narrowing whose
@@ -38,9 +34,7 @@ from dataclasses import dataclass, field
 
 from advisor.ddl import index_name
 from advisor.model import Catalog, IndexSpec
-from advisor.recommend.cached import CachedPricing, include_only
 from advisor.recommend.covering import IncludeRules, admissible, struck
-from advisor.recommend.explain import ExplainFailed
 from advisor.recommend.select import Evaluator
 from advisor.recommend.timing import Clock, seconds
 from advisor.recommend.writes import referenced_columns
@@ -62,46 +56,18 @@ class Step:
 @dataclass
 class Budget:
     """What all refinements together may still add: weighted cost, and measured ms (None: no
-    time measured); and the weighted cost with heap reads priced as cached, worked out when a
-    step is first priced so (``cached_of``)."""
+    time measured)."""
 
     cost: float
     ms: float | None = None
-    cached: float | None = None
-    cached_of: Callable[[], float] | None = None
 
-    def fits(self, step: Step, cached: bool = False) -> bool:
-        return step.loss <= self._cost(cached) and (self.ms is None or step.lost_ms <= self.ms)
+    def fits(self, step: Step) -> bool:
+        return step.loss <= self.cost and (self.ms is None or step.lost_ms <= self.ms)
 
-    def spend(self, step: Step, cached: bool = False) -> None:
-        if cached:
-            self.cached = self._cost(True) - max(step.loss, 0.0)
-        else:
-            self.cost -= max(step.loss, 0.0)
+    def spend(self, step: Step) -> None:
+        self.cost -= max(step.loss, 0.0)
         if self.ms is not None:
             self.ms -= max(step.lost_ms, 0.0)
-
-    def _cost(self, cached: bool) -> float:
-        if not cached:
-            return self.cost
-        if self.cached is None:
-            self.cached = self.cached_of() if self.cached_of is not None else 0.0
-        return self.cached
-
-
-@dataclass
-class _Chain:
-    """Narrowing one index in several steps: the share of its first gain given up, the measured
-    ms, and why heap reads were priced as cached in one of them (empty: they were not)."""
-
-    lost: float = 0.0
-    lost_ms: float = 0.0
-    cached: str = ""
-
-    def then(self, step: Step, cached: str = "") -> _Chain:
-        share = max(step.loss, 0.0) / step.gain if step.gain > 0 else 0.0
-        return _Chain(self.lost + (1.0 - self.lost) * share, self.lost_ms + max(step.lost_ms, 0.0),
-                      cached or self.cached)
 
 
 @dataclass
@@ -112,8 +78,6 @@ class Tolerance:
     include: IncludeRules = field(default_factory=IncludeRules)
     clock: Clock | None = None  # measured statement times: the remaining time is bounded too
     trivial: float = 0.0  # a narrowing losing less than this share of its statements' cost is free
-    cached: CachedPricing | None = None  # heap reads at their cached cost, when the database fits
-    min_saved: float = 0.0  # seconds per hour of workload an index must save (min_saved_seconds_per_hour)
 
 
 @dataclass
@@ -127,34 +91,21 @@ class Refined:
     rejected: list[tuple[IndexSpec, str, float]] = field(default_factory=list)
     benefit: dict[tuple, float] = field(default_factory=dict)  # chosen key -> the selection's, less losses
     spent: dict[tuple, float] = field(default_factory=dict)  # chosen key -> gain given up so far
-    chains: dict[tuple, tuple[IndexSpec, _Chain]] = field(default_factory=dict)  # narrowed from, in all
+    chains: dict[tuple, tuple[IndexSpec, Step]] = field(default_factory=dict)  # narrowed from, in all
 
-    def allows(self, old: list[IndexSpec], step: Step, share: float, judged: Step | None = None) -> bool:
+    def allows(self, old: list[IndexSpec], step: Step, share: float) -> bool:
         """Whether ``step`` keeps what the indexes ``old`` came from within ``share`` of their
-        gain, counting what earlier steps gave up (a merge, then a narrowing); ``judged``: the
-        same step priced otherwise (heap reads as cached), whose share of the gain decides."""
-        return step.gain > 0 and (judged or step).gain > 0 and self.lost(old, step, judged) <= share
-
-    def lost(self, old: list[IndexSpec], step: Step, judged: Step | None = None) -> float:
-        """The share of the original gain of ``old`` given up once ``step`` is taken."""
+        gain, counting what earlier steps gave up (a merge, then a narrowing)."""
         spent = sum(self.spent.get(s.key(), 0.0) for s in old)
-        judged = judged or step
-        before = spent / (step.gain + spent) if step.gain + spent > 0 else 0.0
-        return before + (1.0 - before) * max(judged.loss, 0.0) / judged.gain if judged.gain > 0 else 1.0
+        return step.gain > 0 and spent + max(step.loss, 0.0) <= share * (step.gain + spent)
 
     def has(self, spec: IndexSpec) -> bool:
         return any(c.key() == spec.key() for c in self.chosen)
 
-    def replace(self, old: list[IndexSpec], new: IndexSpec, note: str, step: Step | None = None,
-                judged: Step | None = None) -> IndexSpec:
+    def replace(self, old: list[IndexSpec], new: IndexSpec, note: str, step: Step | None = None) -> IndexSpec:
         loss = max(step.loss, 0.0) if step else 0.0
-        spent = sum(self.spent.get(spec.key(), 0.0) for spec in old)
-        if step is not None and judged is not None and step.gain + spent > 0:
-            given_up = self.lost(old, step, judged) * (step.gain + spent) - spent
-        else:
-            given_up = loss
         benefit = sum(self.benefit.pop(spec.key(), 0.0) for spec in old) - loss
-        spent = sum(self.spent.pop(spec.key(), 0.0) for spec in old) + given_up
+        spent = sum(self.spent.pop(spec.key(), 0.0) for spec in old) + loss
         history = [line for spec in old for line in self.history.pop(spec.key(), [])]
         merged = [name for spec in old for name in self.merged.pop(spec.key(), [])]
         at = min(self.chosen.index(s) for s in old)
@@ -176,14 +127,12 @@ def refine(ev: Evaluator, chosen: list[IndexSpec], candidates: list[IndexSpec], 
     """``chosen`` made as narrow as the workload allows, overlapping indexes merged; ``benefit``:
     the selection's benefit of each, carried over to what replaces it less what that loses."""
     refined = Refined(list(chosen), benefit=dict(benefit or {}))
+    costs = _Costs(ev, write_cost, tolerance.clock)
     for spec in list(refined.chosen):
         allowed = admissible(spec, catalog, tolerance.include)
         if allowed.key() != spec.key():
             refined.replace([spec], allowed, struck(spec, allowed, catalog, tolerance.include))
-    costs = _Costs(ev, write_cost, tolerance.clock, *_cached(ev, refined.chosen, tolerance))
     budget = costs.budget(refined.chosen, tolerance.narrow)
-    start = list(refined.chosen)
-    budget.cached_of = lambda: costs.cached().budget(start, tolerance.narrow).cost
     for _ in range(ROUNDS):
         changed = _narrow(refined, costs, candidates, catalog, tolerance, budget)
         changed = _merge(refined, costs, catalog, tolerance, budget) or changed
@@ -194,19 +143,6 @@ def refine(ev: Evaluator, chosen: list[IndexSpec], candidates: list[IndexSpec], 
         refined.narrower[spec.key()] = _narrowest(spec, refined.chosen, costs, catalog, tolerance)
     refined.narrower = {k: v for k, v in refined.narrower.items() if v}
     return refined
-
-
-def _cached(ev: Evaluator, chosen: list[IndexSpec], tolerance: Tolerance):
-    """(a factory of the Evaluator pricing heap reads as cached, why, the statements for their
-    heaviest keys) when the database with the chosen indexes fits in the cache; (None, "", {})
-    otherwise, or with nothing to give up."""
-    pricing = tolerance.cached
-    if pricing is None or tolerance.narrow <= 0:
-        return None, "", {}
-    new = sum(ev.size(c) for c in chosen)
-    if not pricing.fit.fits(new):
-        return None, "", {}
-    return (lambda: Evaluator(pricing.whatif(), ev.items, ev.deadline)), pricing.fit.why(new), pricing.heavy
 
 
 def variants(spec: IndexSpec) -> list[IndexSpec]:
@@ -232,80 +168,9 @@ class _Costs:
     """Weighted planner cost of the statements the indexes in question may serve, plus the write
     charges of the chosen indexes on their table; and the measured time that cost stands for."""
 
-    def __init__(self, ev: Evaluator, write_cost: Callable[[IndexSpec], float], clock: Clock | None,
-                 cached_ev: Callable[[], Evaluator] | None = None, why: str = "",
-                 heavy: dict[str, str] | None = None):
-        self.ev, self.write_cost, self.clock = ev, write_cost, clock
+    def __init__(self, ev: Evaluator, write_cost: Callable[[IndexSpec], float], clock: Clock | None):
+        self.ev, self.write_cost = ev, write_cost
         self.times = clock.times if clock is not None else {}
-        self.cached_ev, self.why = cached_ev, why  # heap reads priced as cached, and why
-        self.heavy = heavy or {}  # fingerprint -> the statement for its heaviest key
-        self._cached: _Costs | None = None
-        self.why_not: dict[tuple, str] = {}  # (index, narrower) key -> why not priced as cached
-        self._scanned: dict[tuple, bool] = {}
-
-    def cached(self) -> _Costs:
-        """The same costs with heap reads priced as cached (its session opened on first use)."""
-        if self._cached is None:
-            self._cached = _Costs(self.cached_ev(), self.write_cost, self.clock)
-        return self._cached
-
-    def judge(self, old: list[IndexSpec], new: IndexSpec, config: list[IndexSpec],
-              tolerance: Tolerance) -> tuple[Step, Step | None]:
-        """``compare``; and, when ``new`` only strikes INCLUDE columns and the database fits in the
-        cache, the same step with heap reads priced as cached, the one that decides - unless
-        ``uncached`` says why not (kept in ``why_not``)."""
-        step = self.compare(old, new, config)
-        if self.cached_ev is None or len(old) != 1 or not include_only(old[0], new):
-            return step, None
-        why_not = self.uncached(old[0], new, step, config, tolerance)
-        if why_not:
-            self.why_not[(old[0].key(), new.key())] = why_not
-            return step, None
-        return step, self.cached().compare(old, new, config)
-
-    def uncached(self, spec: IndexSpec, new: IndexSpec, step: Step, config: list[IndexSpec],
-                 tolerance: Tolerance) -> str:
-        """Why the INCLUDE columns ``new`` strikes from ``spec`` save more than cached heap reads:
-        the server's planner, at its own costs, would no longer scan the index for one of the
-        statements (it would plan around it: the whole gain there, not heap reads, is lost), or
-        ``new`` alone would not clear the bars every index clears. Empty: nothing."""
-        after = [c for c in config if c is not spec] + [new]
-        if self.ev.whatif.real:  # real indexes built in rolled-back transactions: plans name none
-            return "without HypoPG the plans cannot tell whether the server's planner would still scan it"
-        for item in self.ev.relevant(spec):
-            for sql, which in ((item.sql, ""), (self.heavy.get(item.key), " for its heaviest key")):
-                if sql and self._plans_around(item, sql, config, spec, after, new):
-                    return (f"without them the server's planner, at its own page costs, would plan a "
-                            f"statement around the index{which}")
-        if step.gain - step.loss < tolerance.trivial * step.before:
-            return "without them the index would not cut its statements' cost by min_improvement"
-        clock = tolerance.clock
-        if clock is None or not clock.measured or clock.hours is None or not clock.judges(self.ev, new, after):
-            return ""
-        if clock.per_hour(clock.saved_ms(self.ev, new, after)) < tolerance.min_saved:
-            return "without them the index would not save min_saved_seconds_per_hour"
-        return ""
-
-    def _plans_around(self, item, sql: str, config: list[IndexSpec], spec: IndexSpec,
-                      after: list[IndexSpec], new: IndexSpec) -> bool:
-        """Whether the plan of ``sql`` scans ``spec`` under ``config`` but not ``new`` under
-        ``after`` (False when ``sql`` cannot be planned: no evidence either way)."""
-        try:
-            return self._scans(item, sql, config, spec) and not self._scans(item, sql, after, new)
-        except ExplainFailed:
-            return False
-
-    def _scans(self, item, sql: str, config: list[IndexSpec], spec: IndexSpec) -> bool:
-        """Whether the plan of ``sql`` (``item`` bound one way) under ``config`` scans an index
-        on ``spec``'s leading key."""
-        usable, lead = self.ev.usable(item, config), spec.columns[0].removesuffix(" DESC")
-        memo = (sql, frozenset(u.key() for u in usable), spec.table, lead)
-        if memo not in self._scanned:
-            whatif = self.ev.whatif
-            plan = whatif.plan(sql, usable, item.tables)
-            self._scanned[memo] = any(u.table == spec.table and u.columns[0].removesuffix(" DESC") == lead
-                                      for u in whatif.used_indexes(plan))
-        return self._scanned[memo]
 
     def net(self, specs: list[IndexSpec], config: list[IndexSpec]) -> tuple[float, float]:
         """(weighted cost + write charges, measured ms) of ``specs``' statements under ``config``."""
@@ -360,24 +225,22 @@ def _narrow(refined: Refined, costs: _Costs, candidates, catalog, tolerance: Tol
         _, _, spec, option = heapq.heappop(heap)
         if not refined.has(spec):
             continue
-        step, judged = costs.judge([spec], option, refined.chosen, tolerance)
-        decides, cached = judged or step, judged is not None
-        free = decides.loss <= tolerance.trivial * decides.before  # the part struck would not pay alone
-        if not (refined.allows([spec], step, tolerance.narrow, judged)
-                and (free or budget.fits(decides, cached))):
+        step = costs.compare([spec], option, refined.chosen)
+        free = step.loss <= tolerance.trivial * step.before  # the part struck would not pay alone
+        if not (refined.allows([spec], step, tolerance.narrow) and (free or budget.fits(step))):
             continue
-        score = (costs.size(spec) - costs.size(option)) / max(_in_units_of(step, decides), 1e-9)
+        score = (costs.size(spec) - costs.size(option)) / max(step.loss, 1e-9)
         if heap and score < -heap[0][0]:
             heapq.heappush(heap, (-score, next(counter), spec, option))
             continue
         if not free:  # what would not pay alone spends nothing the other moves may need
-            budget.spend(decides, cached)
-        origin, chain = refined.chains.pop(spec.key(), (spec, _Chain()))
+            budget.spend(step)
+        origin, total = refined.chains.pop(spec.key(), (spec, Step(0.0, step.gain)))
         if origin is not spec:  # one line for narrowing in several steps
             refined.history[spec.key()].pop()
-        chain = chain.then(decides, costs.why if cached else "")
-        kept = refined.replace([spec], option, _narrowed(origin, option, chain, costs, tolerance), step, judged)
-        refined.chains[kept.key()] = (origin, chain)
+        total = Step(total.loss + max(step.loss, 0.0), total.gain, total.lost_ms + max(step.lost_ms, 0.0))
+        kept = refined.replace([spec], option, _narrowed(origin, option, total, costs, tolerance), step)
+        refined.chains[kept.key()] = (origin, total)
         push(kept)
         changed = True
     return changed
@@ -402,18 +265,13 @@ def _narrowest(spec: IndexSpec, chosen, costs: _Costs, catalog, tolerance: Toler
                      key=costs.size)
     if not options:
         return None
-    step, judged = costs.judge([spec], options[0], chosen, tolerance)
-    decides, clock = judged or step, tolerance.clock
-    lost = clock.per_hour(decides.lost_ms) if clock is not None and clock.measured else None
-    found = {"index": _label(options[0]), "bytes_saved": size - costs.size(options[0]),
-             "cost_increase": round(step.loss, 2),
-             "share_of_gain_lost": round(decides.loss / decides.gain, 4) if decides.gain > 0 else None,
-             "time_lost_s_per_hour": None if lost is None else round(lost, 3)}
-    if judged is not None:
-        found["heap_reads_cached"] = costs.why
-    elif (spec.key(), options[0].key()) in costs.why_not:
-        found["include_needed"] = costs.why_not[(spec.key(), options[0].key())]
-    return found
+    step = costs.compare([spec], options[0], chosen)
+    clock = tolerance.clock
+    lost = clock.per_hour(step.lost_ms) if clock is not None and clock.measured else None
+    return {"index": _label(options[0]), "bytes_saved": size - costs.size(options[0]),
+            "cost_increase": round(step.loss, 2),
+            "share_of_gain_lost": round(step.loss / step.gain, 4) if step.gain > 0 else None,
+            "time_lost_s_per_hour": None if lost is None else round(lost, 3)}
 
 
 # -- merging ------------------------------------------------------------------------------------
@@ -479,30 +337,22 @@ def _union(a: IndexSpec, b: IndexSpec) -> IndexSpec:
 # -- words --------------------------------------------------------------------------------------
 
 
-def _narrowed(spec, option, chain: _Chain, costs: _Costs, tolerance: Tolerance) -> str:
+def _narrowed(spec, option, step: Step, costs: _Costs, tolerance: Tolerance) -> str:
     saved = costs.size(spec) - costs.size(option)
-    priced = f" with heap reads priced as cached ({chain.cached})" if chain.cached else ""
     return (f"narrowed from {_label(spec)}: {_mb(saved)} smaller, "
-            f"{100.0 * chain.lost:.1f}% of its gain lost{priced}{_time(chain.lost_ms, tolerance)}")
+            f"{_pct(step.loss, step.gain)} of its gain lost{_time(step, tolerance)}")
 
 
 def _merged(absorbed, step: Step, tolerance: Tolerance) -> str:
     return (f"merged {', '.join(_label(s) for s in absorbed)} into it: one index serves both, "
-            f"{_pct(step.loss, step.gain)} of their gain lost{_time(step.lost_ms, tolerance)}")
+            f"{_pct(step.loss, step.gain)} of their gain lost{_time(step, tolerance)}")
 
 
-def _time(lost_ms: float, tolerance: Tolerance) -> str:
+def _time(step: Step, tolerance: Tolerance) -> str:
     clock = tolerance.clock
     if clock is None or not clock.measured or not clock.hours:
         return ""
-    return f", ~{seconds(clock.per_hour(max(lost_ms, 0.0)))} of measured time per hour"
-
-
-def _in_units_of(step: Step, judged: Step) -> float:
-    """``judged``'s loss as the same share of ``step``'s gain (to rank moves priced either way)."""
-    if judged is step or judged.gain <= 0:
-        return step.loss
-    return judged.loss * step.gain / judged.gain
+    return f", ~{seconds(clock.per_hour(max(step.lost_ms, 0.0)))} of measured time per hour"
 
 
 def _pct(loss: float, gain: float) -> str:

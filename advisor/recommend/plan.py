@@ -37,7 +37,6 @@ from advisor.model import (
     StatementGain,
 )
 from advisor.recommend import RecommendSettings, containment
-from advisor.recommend.cached import CachedPricing, CacheFit, heaviest
 from advisor.recommend.candidates import TRGM, attributes, generate, partial_reason, together
 from advisor.recommend.compress import compress
 from advisor.recommend.covering import IncludeRules
@@ -118,12 +117,7 @@ def _build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Reco
                               lambda some: evaluator.costs([(i, []) for i in some]),
                               budgeted=settings.max_index_size_bytes is not None)
         names = Names(snapshot.catalog)
-        cached = _cached_pricing(dsn, snapshot, settings, shapes)
-        try:
-            chosen = _choose(evaluator, btree, templates, snapshot, shapes, settings, plan, names, cached)
-        finally:
-            if cached is not None:
-                cached.close()
+        chosen = _choose(evaluator, btree, templates, snapshot, shapes, settings, plan, names)
         plan.rejected += [Rejected(spec, reason) for spec, reason in pruned]
         trigram = _unique([c for c in candidates if c.opclass == TRGM]
                           + _trigram_from_findings(analysis.findings, snapshot.catalog))
@@ -140,8 +134,7 @@ def _build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Reco
 
 
 def _choose(ev: Evaluator, candidates: list[IndexSpec], items: list[Item], snapshot: Snapshot,
-            shapes: list[QueryShape], settings: RecommendSettings, plan: Plan, names: Names,
-            cached: CachedPricing | None = None) -> list[IndexSpec]:
+            shapes: list[QueryShape], settings: RecommendSettings, plan: Plan, names: Names) -> list[IndexSpec]:
     """Select within the budgets, narrow and merge, keep what saves enough measured time; the
     creates, the workload cost and a reason for every candidate left out go into ``plan``."""
     write_cost = _write_cost(snapshot, shapes, settings, plan.notes)
@@ -152,7 +145,7 @@ def _choose(ev: Evaluator, candidates: list[IndexSpec], items: list[Item], snaps
     ev.deadline.report("refining", 0, 0)
     clock = Clock.of(snapshot)
     refined = refine(ev, selection.chosen, candidates, snapshot.catalog,
-                     _tolerance(settings, write_cost, clock, cached), write_cost, selection.benefit)
+                     _tolerance(settings, write_cost, clock), write_cost, selection.benefit)
     unsized = frozenset(t.qualname for t in snapshot.catalog.tables if not t.analyzed)
     chosen, slow = enough_time(ev, clock, refined.chosen, settings.min_saved_seconds_per_hour, unsized)
     if not (clock.measured and clock.hours):
@@ -377,31 +370,13 @@ def _limits(settings: RecommendSettings) -> Limits:
                   settings.max_width)
 
 
-def _tolerance(settings: RecommendSettings, write_cost: WriteCost, clock: Clock,
-               cached: CachedPricing | None = None) -> Tolerance:
+def _tolerance(settings: RecommendSettings, write_cost: WriteCost, clock: Clock) -> Tolerance:
     updated = {t: {c for u in w.updates for c in u.columns} for t, w in write_cost.writes.items()}
     rules = IncludeRules(settings.max_include_width, settings.min_all_visible, updated)
     # under a size budget the selection has already weighed every byte against its gain, and
     # bytes freed afterwards buy nothing: only narrowing that loses no gain is left to do
     share = 0.0 if settings.max_index_size_bytes is not None else settings.narrow_tolerance
-    return Tolerance(share, rules, clock, trivial=settings.min_improvement, cached=cached,
-                     min_saved=settings.min_saved_seconds_per_hour)
-
-
-def _cached_pricing(dsn: str, snapshot: Snapshot, settings: RecommendSettings,
-                    shapes: list[QueryShape] = ()) -> CachedPricing | None:
-    """Heap reads priced at their cached cost for the narrowing's INCLUDE columns (``cached.py``):
-    not under a size budget (the selection weighed every byte in the server's own costs), not
-    when ``cached_page_cost`` is 0, not without the server's cache size in the capture."""
-    fit = CacheFit.of(snapshot.settings, snapshot.catalog)
-    if settings.max_index_size_bytes is not None or not settings.cached_page_cost or fit is None:
-        return None
-    shape_of = {s.fingerprint: s for s in shapes}
-    heavy = {s.fingerprint: heaviest(s.query, shape_of[s.fingerprint], snapshot.catalog)
-             for s in snapshot.statements if s.fingerprint in shape_of}
-    return CachedPricing(fit, settings.cached_page_cost,
-                         lambda: WhatIf.open(dsn, allow_real_indexes=settings.allow_real_indexes),
-                         {k: v for k, v in heavy.items() if v})
+    return Tolerance(share, rules, clock, trivial=settings.min_improvement)
 
 
 def _write_cost(snapshot: Snapshot, shapes: list[QueryShape], settings: RecommendSettings,

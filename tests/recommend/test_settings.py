@@ -30,11 +30,10 @@ def test_from_config():
 
 def test_narrowing_and_time_settings_from_config():
     config = config_from_dict({"recommend": {"narrow_tolerance": 0.2, "max_include_width": 32,
-                                             "min_all_visible": 0.9, "min_saved_seconds_per_hour": 5,
-                                             "cached_page_cost": 0}})
+                                             "min_all_visible": 0.9, "min_saved_seconds_per_hour": 5}})
     settings = RecommendSettings.from_config(config)
     assert (settings.narrow_tolerance, settings.max_include_width, settings.min_all_visible,
-            settings.min_saved_seconds_per_hour, settings.cached_page_cost) == (0.2, 32, 0.9, 5, 0)
+            settings.min_saved_seconds_per_hour) == (0.2, 32, 0.9, 5)
     defaults = RecommendSettings.from_config(config_from_dict({}))
     assert defaults.narrow_tolerance == RecommendSettings().narrow_tolerance  # unset: the settings' own
     with pytest.raises(AdvisorError, match="narrow_tolerance"):
