@@ -120,7 +120,8 @@ class Evaluator:
         # id(item) -> (item, id(index) -> (index, effective())): the hot path, keyed by identity
         self._cuts: dict[int, tuple[Item, dict[int, tuple[IndexSpec, IndexSpec | None]]]] = {}
         self._proxies: dict[int, tuple[Item, dict[int, tuple[IndexSpec, IndexSpec | None]]]] = {}
-        self._base: tuple[tuple, list, dict] = ((), [], {})  # gain_of's baseline (_baseline)
+        self._base: tuple[tuple, list, set] = ((None,), [], set())  # gain_of's configuration
+        self._entries: dict[int, tuple] = {}  # its baseline per statement (_baseline)
 
     def item_cost(self, item: Item, config: list[IndexSpec]) -> float:
         return self.costs([(item, config)])[0]
@@ -205,29 +206,47 @@ class Evaluator:
         base = self._baseline(config, items)
         gain = total = 0.0
         changed: list[tuple[Item, list[IndexSpec]]] = []
+        extras: list[IndexSpec] = []
         for item in items:
-            cuts, cost = base[id(item)][1:]
+            _, cuts, cost, afters = base[id(item)]
             total += item.weight * cost
-            after = _with(cuts, self._proxy(item, spec))
-            if after is not cuts:  # else the candidate changes nothing for it
+            extra = self._proxy(item, spec)
+            after = _with(cuts, extra)
+            if after is cuts:  # the candidate changes nothing for it
+                continue
+            known = afters.get(id(extra))
+            if known is not None and known[0] is extra:  # another candidate it stands for, or a re-score
+                gain += item.weight * (cost - known[1])
+            else:
                 changed.append((item, after))
-        for (item, _), cost in zip(changed, self._priced(changed, exact=False), strict=True):
-            gain += item.weight * (base[id(item)][2] - cost)
+                extras.append(extra)
+        for (item, _), extra, cost in zip(changed, extras, self._priced(changed, exact=False), strict=True):
+            entry = base[id(item)]
+            entry[3][id(extra)] = (extra, cost)
+            gain += item.weight * (entry[2] - cost)
         return gain, total
 
     def _baseline(self, config: list[IndexSpec], items: list[Item]) -> dict[int, tuple]:
-        """id(item) -> (item, its cuts of ``config``, its cost with them, not exact), kept while
-        the greedy prices candidate after candidate against one configuration."""
+        """id(item) -> (item, its cuts of ``config``, its cost with them, not exact, and its cost
+        with each proxy added: id -> (proxy, cost)), kept while the greedy prices candidate after
+        candidate against one configuration, and across configurations for a statement whose cuts
+        a new index leaves as they were (most of them: an index serves few statements)."""
         signature = tuple(map(id, config))
         if signature != self._base[0]:
-            self._base = (signature, list(config), {})  # the list keeps the ids its own
-        memo = self._base[2]
-        missing = [i for i in items if memo.get(id(i), (None,))[0] is not i]
+            self._base = (signature, list(config), set())  # the list keeps the ids its own
+        valid, memo = self._base[2], self._entries
+        missing = [i for i in items if id(i) not in valid]
         if missing:
             leads = _by_lead(config)
-            pairs = [(i, self._usable(i, leads)) for i in missing]
-            for (item, cuts), cost in zip(pairs, self._priced(pairs, exact=False), strict=True):
-                memo[id(item)] = (item, cuts, cost)
+            stale = []
+            for item in missing:
+                cuts = self._usable(item, leads)
+                entry = memo.get(id(item))
+                if entry is None or entry[0] is not item or not _same(entry[1], cuts):
+                    stale.append((item, cuts))
+                valid.add(id(item))
+            for (item, cuts), cost in zip(stale, self._priced(stale, exact=False), strict=True):
+                memo[id(item)] = (item, cuts, cost, {})
         return memo
 
     def _proxy(self, item: Item, spec: IndexSpec) -> IndexSpec | None:
