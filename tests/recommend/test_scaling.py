@@ -169,3 +169,21 @@ def test_the_keys_a_statement_sorts_on_stay_in_its_part():
     item = _item({"a"}, used={"x", "y"})
     item.sorts = {T: {"a", "b"}}
     assert effective(item, IndexSpec(T, ["a DESC", "b", "c"])).columns == ["a DESC", "b"]
+
+
+def test_the_greedys_kept_baseline_prices_as_from_scratch_across_configurations(shop_dsn, shop_snapshot):
+    """``gain_of`` and ``change`` reuse each statement's cost under the configuration, and keep it
+    when a new index leaves the statement's usable indexes as they were; every gain must still be
+    what a fresh evaluator computes for the same configuration."""
+    items, candidates = _problem(shop_snapshot)
+    with WhatIf.open(shop_dsn) as w:
+        kept = Evaluator(w, items)
+        configs = [[], candidates[:1], candidates[:1] + candidates[2:3], candidates[2:3]]
+        for config in configs:
+            for spec in candidates:
+                scored = kept.scored(spec)
+                fresh = Evaluator(w, items)
+                assert kept.gain_of(scored, config, spec) == pytest.approx(fresh.gain_of(scored, config, spec))
+                after = [c for c in config if c is not spec] + [spec]
+                assert kept.change(scored, config, after) == pytest.approx(
+                    fresh.delta(scored, config, after, exact=False))
