@@ -111,6 +111,11 @@ class WhatIf:
                 self._costs[cache_key] = robust_cost(plan, self.reltuples)
         return [self._costs[k] for k in keys]
 
+    def seed(self, key: str, plan: dict) -> None:
+        """Take ``plan``, made on this server moments ago with no hypothetical index, as the
+        cost of the statement ``key`` without any (it need not be EXPLAINed again)."""
+        self._costs[(key, frozenset())] = robust_cost(plan_root(plan), self.reltuples)
+
     def plan(self, sql: str, indexes: Sequence[IndexSpec], tables: Iterable[str] | None = None) -> dict:
         """The plan's root node with ``indexes`` present (not cached)."""
         tables = set(tables) if tables is not None else None

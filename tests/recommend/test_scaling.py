@@ -187,3 +187,23 @@ def test_the_greedys_kept_baseline_prices_as_from_scratch_across_configurations(
                 after = [c for c in config if c is not spec] + [spec]
                 assert kept.change(scored, config, after) == pytest.approx(
                     fresh.delta(scored, config, after, exact=False))
+
+
+def test_plans_made_by_this_run_spare_the_explain_without_indexes(shop_dsn, tmp_path):
+    """A run that planned its statements itself (capture, --queries) reads each template's cost
+    without new indexes from that plan: fewer EXPLAINs, the same advice."""
+    from advisor.pipeline import Pipeline
+
+    from .conftest import WORKLOAD
+
+    queries = tmp_path / "workload.sql"
+    queries.write_text("".join(f"-- weight: {calls}\n{sql};\n" for sql, calls in WORKLOAD))
+    pipeline = Pipeline.from_options(dsn=shop_dsn, queries=[queries])
+    assert pipeline.planned_here
+    analysis = pipeline.analyze(recommend=False)
+    seeded = pipeline.recommend(analysis)
+    pipeline.planned_here = False
+    explained = pipeline.recommend(analysis)
+    assert [r.ddl for r in seeded.recommendations] == [r.ddl for r in explained.recommendations]
+    assert seeded.cost_before == pytest.approx(explained.cost_before)
+    assert seeded.explain_calls < explained.explain_calls
