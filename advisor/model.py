@@ -426,8 +426,14 @@ class IndexSpec(Serializable):
     unique: bool = False
 
     def key(self) -> tuple:
-        return (self.table, tuple(self.columns), self.method, tuple(self.include), self.where,
-                self.opclass)
+        """Its identity; kept once computed, since selection asks it millions of times (a spec
+        is never changed in place: variants are new specs)."""
+        try:
+            return self.__dict__["_key"]
+        except KeyError:
+            key = self.__dict__["_key"] = (self.table, tuple(self.columns), self.method,
+                                           tuple(self.include), self.where, self.opclass)
+            return key
 
 
 @dataclass

@@ -29,6 +29,7 @@ class Pipeline:
     max_index_size: str | None = None
     time_limit: float | None = None
     skipped: list[dict] = field(default_factory=list)  # statements of --queries files not read
+    planned_here: bool = False  # the snapshot's plans were made on dsn by this run
 
     @classmethod
     def from_options(cls, *, dsn: str | None = None, snapshot_path: Path | None = None,
@@ -56,7 +57,8 @@ class Pipeline:
 
             snapshot.traces += load(app_traces)
         pipeline = cls(snapshot=snapshot, dsn=dsn, config=config, max_indexes=max_indexes,
-                       max_index_size=max_index_size, time_limit=time_limit)
+                       max_index_size=max_index_size, time_limit=time_limit,
+                       planned_here=snapshot_path is None)
         if queries:
             pipeline.add_queries(queries)
         if not pipeline.snapshot.statements:
@@ -106,7 +108,8 @@ class Pipeline:
         from advisor import console
 
         with console.phases() as on_progress:
-            return recommend(self.dsn, self.snapshot, analysis, settings, on_progress)
+            return recommend(self.dsn, self.snapshot, analysis, settings, on_progress,
+                             planned_here=self.planned_here)
 
     @staticmethod
     def check_migrations(directory: Path, dsn: str) -> None:

@@ -134,7 +134,8 @@ def _statement(scans: dict[str, str], conditions: list[exp.Expression], sort: li
     sources = ", ".join(f'{qualified(rel)} AS "{alias}"' for alias, rel in scans.items())
     sql = f"SELECT * FROM {sources}"
     if conditions:
-        sql += " WHERE " + " AND ".join(f"({c.sql(dialect='postgres')})" for c in conditions)
+        sql += " WHERE " + " AND ".join(f"({c.sql(dialect='postgres', copy=False)})"  # private trees
+                                        for c in conditions)
     if sort:
         sql += " ORDER BY " + ", ".join(sort)
     return sql

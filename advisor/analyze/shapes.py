@@ -552,7 +552,7 @@ def _expression_text(node: exp.Expression, units: dict[str, str]) -> str:
         unit = trunc.args.get("unit")
         if isinstance(unit, exp.Var):
             trunc.set("unit", exp.var(units.get(unit.name.upper(), unit.name.lower())))
-    return copy.sql(dialect="postgres", normalize_functions="lower")
+    return copy.sql(dialect="postgres", normalize_functions="lower", copy=False)
 
 
 def _function_name(node: exp.Expression) -> str:

@@ -97,13 +97,18 @@ def parse_size(text: str) -> int:
 
 def recommend(dsn: str, snapshot: Snapshot, analysis: Analysis,
               settings: RecommendSettings | None = None,
-              on_progress: Callable[[str, int, int], None] | None = None) -> Plan:
+              on_progress: Callable[[str, int, int], None] | None = None, *,
+              planned_here: bool = False) -> Plan:
     """The plan of indexes to create (costed on ``dsn`` with HypoPG) and to drop.
 
-    ``on_progress(phase, done, total)`` is called as the work goes (``total`` 0: no count)."""
+    ``on_progress(phase, done, total)`` is called as the work goes (``total`` 0: no count).
+    ``planned_here``: the snapshot's plans were made on ``dsn`` by this run (a capture or
+    ``--queries``, not a snapshot file), so a statement's cost without any new index is read
+    from its plan instead of EXPLAINed again."""
     from advisor.recommend.plan import build_plan
 
-    return build_plan(dsn, snapshot, analysis, settings or RecommendSettings(), on_progress)
+    return build_plan(dsn, snapshot, analysis, settings or RecommendSettings(), on_progress,
+                      planned_here=planned_here)
 
 
 __all__ = ["RecommendSettings", "parse_size", "recommend"]

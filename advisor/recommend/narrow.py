@@ -171,6 +171,7 @@ class _Costs:
     def __init__(self, ev: Evaluator, write_cost: Callable[[IndexSpec], float], clock: Clock | None):
         self.ev, self.write_cost = ev, write_cost
         self.times = clock.times if clock is not None else {}
+        self._memo: dict[tuple, tuple[float, float]] = {}  # (statements, indexes) -> _reads
 
     def net(self, specs: list[IndexSpec], config: list[IndexSpec]) -> tuple[float, float]:
         """(weighted cost + write charges, measured ms) of ``specs``' statements under ``config``."""
@@ -196,6 +197,12 @@ class _Costs:
 
     def _reads(self, items, config: list[IndexSpec]) -> tuple[float, float]:
         items = list(items)
+        memo = (tuple(i.key for i in items), frozenset(c.key() for c in config))
+        if memo not in self._memo:  # each variant of an index is compared with the same two
+            self._memo[memo] = self._priced(items, config)
+        return self._memo[memo]
+
+    def _priced(self, items: list, config: list[IndexSpec]) -> tuple[float, float]:
         timed = [i for i in items if self.times.get(i.key)]
         costs = self.ev.costs([(i, config) for i in items] + [(i, []) for i in timed])  # one batch
         reads = sum(i.weight * c for i, c in zip(items, costs, strict=False))

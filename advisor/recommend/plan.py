@@ -60,9 +60,10 @@ NO_WINDOW = ("the capture window is unknown (no pg_stat_statements reset time): 
 
 
 def build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: RecommendSettings,
-               on_progress: Callable[[str, int, int], None] | None = None) -> Plan:
+               on_progress: Callable[[str, int, int], None] | None = None, *,
+               planned_here: bool = False) -> Plan:
     with _settled_heap():
-        return _build_plan(dsn, snapshot, analysis, settings, on_progress)
+        return _build_plan(dsn, snapshot, analysis, settings, on_progress, planned_here)
 
 
 @contextmanager
@@ -78,7 +79,8 @@ def _settled_heap() -> Iterator[None]:
 
 
 def _build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: RecommendSettings,
-                on_progress: Callable[[str, int, int], None] | None = None) -> Plan:
+                on_progress: Callable[[str, int, int], None] | None = None,
+                planned_here: bool = False) -> Plan:
     progress = on_progress or (lambda phase, done=0, total=0: None)
     started = time.monotonic()
     deadline = Deadline(settings.time_limit, progress)
@@ -110,6 +112,8 @@ def _build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Reco
         templates = compress(items, {s.fingerprint: s for s in shapes}, snapshot.catalog,
                              {s.fingerprint: s.plan for s in snapshot.statements if s.plan}) \
             if settings.compress else items
+        if planned_here:
+            _seed(whatif, templates, snapshot)
         templates = _plannable(whatif, templates, plan.notes, generic, {i.key: i for i in items},
                                deadline)
         evaluator = Evaluator(whatif, templates, deadline)
@@ -158,6 +162,16 @@ def _choose(ev: Evaluator, candidates: list[IndexSpec], items: list[Item], snaps
                       for key, (spec, reason, benefit) in reasons.items() if key not in keys]
     plan.cost_before, plan.cost_after = selection.cost_before, ev.total(chosen)
     return chosen
+
+
+def _seed(whatif: WhatIf, templates: list[Item], snapshot: Snapshot) -> None:
+    """Each template's cost without new indexes from its statement's plan, when the template is
+    priced through that very text (not one bound to typical values)."""
+    plans = {s.fingerprint: (s.query, s.plan) for s in snapshot.statements if s.plan}
+    for template in templates:
+        query, plan = plans.get(template.key, (None, None))
+        if plan and query == template.sql:
+            whatif.seed(template.key, plan)
 
 
 def _plannable(whatif: WhatIf, templates: list[Item], notes: list[str], generic: dict[str, str],

@@ -117,7 +117,11 @@ class Evaluator:
                     self.by_lead.setdefault((t, c), []).append(item)
         self.unsupported: dict[tuple, str] = {}
         self._negligible: set[str] | None = None
-        self._cuts: dict[tuple, IndexSpec | None] = {}  # (item, index) -> effective(): hot path
+        # id(item) -> (item, id(index) -> (index, effective())): the hot path, keyed by identity
+        self._cuts: dict[int, tuple[Item, dict[int, tuple[IndexSpec, IndexSpec | None]]]] = {}
+        self._proxies: dict[int, tuple[Item, dict[int, tuple[IndexSpec, IndexSpec | None]]]] = {}
+        self._base: tuple[tuple, list, set] = ((None,), [], set())  # gain_of's configuration
+        self._entries: dict[int, tuple] = {}  # its baseline per statement (_baseline)
 
     def item_cost(self, item: Item, config: list[IndexSpec]) -> float:
         return self.costs([(item, config)])[0]
@@ -154,15 +158,18 @@ class Evaluator:
 
     def _usable(self, item: Item, leads: dict[tuple[str, str], list[IndexSpec]]) -> list[IndexSpec]:
         found: dict[tuple, IndexSpec] = {}
+        memo = self._cuts.get(id(item))
+        if memo is None or memo[0] is not item:
+            memo = self._cuts[id(item)] = (item, {})
+        cuts = memo[1]
         for table, columns in item.attrs.items():
             for column in columns:
                 for spec in leads.get((table, column), ()):
-                    memo = (item.key, item.sql, spec.key())
-                    if memo not in self._cuts:
-                        self._cuts[memo] = effective(item, spec)
-                    cut = self._cuts[memo]
-                    if cut is not None:
-                        found.setdefault(cut.key(), cut)
+                    known = cuts.get(id(spec))
+                    if known is None or known[0] is not spec:  # the memo holds spec: its id is its own
+                        known = cuts[id(spec)] = (spec, effective(item, spec))
+                    if known[1] is not None:
+                        found.setdefault(known[1].key(), known[1])
         return list(found.values())
 
     def total(self, config: list[IndexSpec]) -> float:
@@ -196,20 +203,88 @@ class Evaluator:
         """``delta`` of adding the candidate ``spec`` to ``config``, as the greedy scores it: each
         statement is priced with the part of ``spec`` it asked for itself (``proxy``), so a
         candidate costs no EXPLAIN beyond the ones its statements' own candidates need."""
-        leads = _by_lead(config)
-        befores = [self._usable(i, leads) for i in items]
-        afters = [_with(cuts, proxy(i, spec)) for i, cuts in zip(items, befores, strict=True)]
-        return self._delta(items, befores, afters, exact=False)
+        base = self._baseline(config, items)
+        gain = total = 0.0
+        changed: list[tuple[Item, list[IndexSpec]]] = []
+        extras: list[IndexSpec] = []
+        for item in items:
+            _, cuts, cost, afters = base[id(item)]
+            total += item.weight * cost
+            extra = self._proxy(item, spec)
+            after = _with(cuts, extra)
+            if after is cuts:  # the candidate changes nothing for it
+                continue
+            known = afters.get(id(extra))
+            if known is not None and known[0] is extra:  # another candidate it stands for, or a re-score
+                gain += item.weight * (cost - known[1])
+            else:
+                changed.append((item, after))
+                extras.append(extra)
+        for (item, _), extra, cost in zip(changed, extras, self._priced(changed, exact=False), strict=True):
+            entry = base[id(item)]
+            entry[3][id(extra)] = (extra, cost)
+            gain += item.weight * (entry[2] - cost)
+        return gain, total
+
+    def _baseline(self, config: list[IndexSpec], items: list[Item]) -> dict[int, tuple]:
+        """id(item) -> (item, its cuts of ``config``, its cost with them, not exact, and its cost
+        with each proxy added: id -> (proxy, cost)), kept while the greedy prices candidate after
+        candidate against one configuration, and across configurations for a statement whose cuts
+        a new index leaves as they were (most of them: an index serves few statements)."""
+        signature = tuple(map(id, config))
+        if signature != self._base[0]:
+            self._base = (signature, list(config), set())  # the list keeps the ids its own
+        valid, memo = self._base[2], self._entries
+        missing = [i for i in items if id(i) not in valid]
+        if missing:
+            leads = _by_lead(config)
+            stale = []
+            for item in missing:
+                cuts = self._usable(item, leads)
+                entry = memo.get(id(item))
+                if entry is None or entry[0] is not item or not _same(entry[1], cuts):
+                    stale.append((item, cuts))
+                valid.add(id(item))
+            for (item, cuts), cost in zip(stale, self._priced(stale, exact=False), strict=True):
+                memo[id(item)] = (item, cuts, cost, {})
+        return memo
+
+    def _proxy(self, item: Item, spec: IndexSpec) -> IndexSpec | None:
+        memo = self._proxies.setdefault(id(item), (item, {}))
+        if memo[0] is not item:
+            memo = self._proxies[id(item)] = (item, {})
+        known = memo[1].get(id(spec))
+        if known is None or known[0] is not spec:
+            known = memo[1][id(spec)] = (spec, proxy(item, spec))
+        return known[1]
 
     def _delta(self, items: list[Item], befores: list[list[IndexSpec]], afters: list[list[IndexSpec]],
                exact: bool):
-        costs = self._priced(list(zip(items, befores, strict=True)) + list(zip(items, afters, strict=True)),
-                             exact)
+        changed = [k for k, (b, a) in enumerate(zip(befores, afters, strict=True)) if not _same(b, a)]
+        costs = self._priced(list(zip(items, befores, strict=True))
+                             + [(items[k], afters[k]) for k in changed], exact)
+        after = costs[:len(items)]
+        for k, cost in zip(changed, costs[len(items):], strict=True):
+            after[k] = cost
         gain = base = 0.0
-        for item, b, a in zip(items, costs[:len(items)], costs[len(items):], strict=True):
+        for item, b, a in zip(items, costs[:len(items)], after, strict=True):
             gain += item.weight * (b - a)
             base += item.weight * b
         return gain, base
+
+    def change(self, items: list[Item], config: list[IndexSpec], after: list[IndexSpec]):
+        """``delta(items, config, after, exact=False)``, ``config``'s side from the baseline the
+        greedy keeps for it (see ``gain_of``)."""
+        base = self._baseline(config, items)
+        leads = _by_lead(after)
+        changed = []
+        for item in items:
+            cuts = self._usable(item, leads)
+            if not _same(base[id(item)][1], cuts):
+                changed.append((item, cuts))
+        gain = sum(item.weight * (base[id(item)][2] - cost) for (item, _), cost in
+                   zip(changed, self._priced(changed, exact=False), strict=True))
+        return gain, sum(item.weight * base[id(item)][2] for item in items)
 
     def size(self, spec: IndexSpec) -> int:
         return self.whatif.size(spec)
@@ -229,6 +304,11 @@ def _by_lead(config: list[IndexSpec]) -> dict[tuple[str, str], list[IndexSpec]]:
     for spec in config:
         leads.setdefault((spec.table, _bare(spec.columns[0])), []).append(spec)
     return leads
+
+
+def _same(a: list[IndexSpec], b: list[IndexSpec]) -> bool:
+    """Whether two lists of cuts hold the same indexes (so a statement costs the same)."""
+    return a is b or (len(a) == len(b) and {c.key() for c in a} == {c.key() for c in b})
 
 
 def _with(cuts: list[IndexSpec], extra: IndexSpec | None) -> list[IndexSpec]:
@@ -542,8 +622,7 @@ def _score(ev: Evaluator, move: Move, config, limits: Limits, write_cost, used_b
     if covered:
         return 0.0, 0.0, covered
     items = ev.scored(move.add)
-    gain, base = ev.delta(items, config, after, exact=False) if move.replaces else \
-        ev.gain_of(items, config, move.add)
+    gain, base = ev.change(items, config, after) if move.replaces else ev.gain_of(items, config, move.add)
     extra_bytes = ev.size(move.add) - (ev.size(move.replaces) if move.replaces else 0)
     overhead = 0.0 if move.replaces else write_cost(move.add)
     return _judged(ev, move, config, limits, used_bytes, per_byte, gain, base, extra_bytes, overhead)

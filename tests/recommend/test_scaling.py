@@ -169,3 +169,41 @@ def test_the_keys_a_statement_sorts_on_stay_in_its_part():
     item = _item({"a"}, used={"x", "y"})
     item.sorts = {T: {"a", "b"}}
     assert effective(item, IndexSpec(T, ["a DESC", "b", "c"])).columns == ["a DESC", "b"]
+
+
+def test_the_greedys_kept_baseline_prices_as_from_scratch_across_configurations(shop_dsn, shop_snapshot):
+    """``gain_of`` and ``change`` reuse each statement's cost under the configuration, and keep it
+    when a new index leaves the statement's usable indexes as they were; every gain must still be
+    what a fresh evaluator computes for the same configuration."""
+    items, candidates = _problem(shop_snapshot)
+    with WhatIf.open(shop_dsn) as w:
+        kept = Evaluator(w, items)
+        configs = [[], candidates[:1], candidates[:1] + candidates[2:3], candidates[2:3]]
+        for config in configs:
+            for spec in candidates:
+                scored = kept.scored(spec)
+                fresh = Evaluator(w, items)
+                assert kept.gain_of(scored, config, spec) == pytest.approx(fresh.gain_of(scored, config, spec))
+                after = [c for c in config if c is not spec] + [spec]
+                assert kept.change(scored, config, after) == pytest.approx(
+                    fresh.delta(scored, config, after, exact=False))
+
+
+def test_plans_made_by_this_run_spare_the_explain_without_indexes(shop_dsn, tmp_path):
+    """A run that planned its statements itself (capture, --queries) reads each template's cost
+    without new indexes from that plan: fewer EXPLAINs, the same advice."""
+    from advisor.pipeline import Pipeline
+
+    from .conftest import WORKLOAD
+
+    queries = tmp_path / "workload.sql"
+    queries.write_text("".join(f"-- weight: {calls}\n{sql};\n" for sql, calls in WORKLOAD))
+    pipeline = Pipeline.from_options(dsn=shop_dsn, queries=[queries])
+    assert pipeline.planned_here
+    analysis = pipeline.analyze(recommend=False)
+    seeded = pipeline.recommend(analysis)
+    pipeline.planned_here = False
+    explained = pipeline.recommend(analysis)
+    assert [r.ddl for r in seeded.recommendations] == [r.ddl for r in explained.recommendations]
+    assert seeded.cost_before == pytest.approx(explained.cost_before)
+    assert seeded.explain_calls < explained.explain_calls
