@@ -244,9 +244,9 @@ class Evaluator:
                 entry = memo.get(id(item))
                 if entry is None or entry[0] is not item or not _same(entry[1], cuts):
                     stale.append((item, cuts))
-                valid.add(id(item))
             for (item, cuts), cost in zip(stale, self._priced(stale, exact=False), strict=True):
                 memo[id(item)] = (item, cuts, cost, {})
+            valid.update(id(i) for i in missing)  # once priced: a statement that timed out is tried again
         return memo
 
     def _proxy(self, item: Item, spec: IndexSpec) -> IndexSpec | None:
