@@ -117,9 +117,8 @@ class Evaluator:
                     self.by_lead.setdefault((t, c), []).append(item)
         self.unsupported: dict[tuple, str] = {}
         self._negligible: set[str] | None = None
-        # id(item) -> (item, id(index) -> (index, effective())): the hot path, keyed by identity
-        self._cuts: dict[int, tuple[Item, dict[int, tuple[IndexSpec, IndexSpec | None]]]] = {}
-        self._proxies: dict[int, tuple[Item, dict[int, tuple[IndexSpec, IndexSpec | None]]]] = {}
+        self._cuts: dict[int, tuple] = {}  # effective() per (item, index): see _memo
+        self._proxies: dict[int, tuple] = {}  # proxy() per (item, candidate)
         self._base: tuple[tuple, list, set] = ((None,), [], set())  # gain_of's configuration
         self._entries: dict[int, tuple] = {}  # its baseline per statement (_baseline)
 
@@ -158,18 +157,12 @@ class Evaluator:
 
     def _usable(self, item: Item, leads: dict[tuple[str, str], list[IndexSpec]]) -> list[IndexSpec]:
         found: dict[tuple, IndexSpec] = {}
-        memo = self._cuts.get(id(item))
-        if memo is None or memo[0] is not item:
-            memo = self._cuts[id(item)] = (item, {})
-        cuts = memo[1]
         for table, columns in item.attrs.items():
             for column in columns:
                 for spec in leads.get((table, column), ()):
-                    known = cuts.get(id(spec))
-                    if known is None or known[0] is not spec:  # the memo holds spec: its id is its own
-                        known = cuts[id(spec)] = (spec, effective(item, spec))
-                    if known[1] is not None:
-                        found.setdefault(known[1].key(), known[1])
+                    cut = _memo(self._cuts, item, spec, effective)
+                    if cut is not None:
+                        found.setdefault(cut.key(), cut)
         return list(found.values())
 
     def total(self, config: list[IndexSpec]) -> float:
@@ -250,13 +243,7 @@ class Evaluator:
         return memo
 
     def _proxy(self, item: Item, spec: IndexSpec) -> IndexSpec | None:
-        memo = self._proxies.setdefault(id(item), (item, {}))
-        if memo[0] is not item:
-            memo = self._proxies[id(item)] = (item, {})
-        known = memo[1].get(id(spec))
-        if known is None or known[0] is not spec:
-            known = memo[1][id(spec)] = (spec, proxy(item, spec))
-        return known[1]
+        return _memo(self._proxies, item, spec, proxy)
 
     def _delta(self, items: list[Item], befores: list[list[IndexSpec]], afters: list[list[IndexSpec]],
                exact: bool):
@@ -304,6 +291,18 @@ def _by_lead(config: list[IndexSpec]) -> dict[tuple[str, str], list[IndexSpec]]:
     for spec in config:
         leads.setdefault((spec.table, _bare(spec.columns[0])), []).append(spec)
     return leads
+
+
+def _memo(memo: dict, item: Item, spec: IndexSpec, fn: Callable[[Item, IndexSpec], IndexSpec | None]):
+    """``fn(item, spec)``, kept per (item, spec) by identity (the hot path): the memo holds both
+    objects, so their ids stay their own."""
+    per_item = memo.get(id(item))
+    if per_item is None or per_item[0] is not item:
+        per_item = memo[id(item)] = (item, {})
+    known = per_item[1].get(id(spec))
+    if known is None or known[0] is not spec:
+        known = per_item[1][id(spec)] = (spec, fn(item, spec))
+    return known[1]
 
 
 def _same(a: list[IndexSpec], b: list[IndexSpec]) -> bool:
