@@ -68,21 +68,26 @@ class Pipeline:
 
     def add_queries(self, paths: Sequence[Path]) -> None:
         """Add statements from SQL files to the workload, planned on --dsn when given."""
+        from advisor.analyze import fewer_collections
         from advisor.workload_files import load_queries
 
-        statements, problems = load_queries(paths)
+        with fewer_collections():
+            statements, problems = load_queries(paths)
+            if self.dsn and statements:
+                self._plan(statements)
         for problem in problems:
             where = f"{problem['path']} statement {problem.get('statement_index') or '(whole file)'}"
             self.skipped.append({"statement": where, "reason": problem["reason"]})
-        if self.dsn and statements:
-            from advisor.capture.plans import plan_statements, unplanned_notes
-            from advisor.db import server_version_num, session
-
-            with session(self.dsn) as conn:
-                plan_statements(conn, statements, server_version_num(conn))
-            self.snapshot.notes += unplanned_notes(statements)
         known = {s.fingerprint for s in self.snapshot.statements}
         self.snapshot.statements += [s for s in statements if s.fingerprint not in known]
+
+    def _plan(self, statements: list) -> None:
+        from advisor.capture.plans import plan_statements, unplanned_notes
+        from advisor.db import server_version_num, session
+
+        with session(self.dsn) as conn:
+            plan_statements(conn, statements, server_version_num(conn))
+        self.snapshot.notes += unplanned_notes(statements)
 
     def analyze(self, *, recommend: bool = True) -> Analysis:
         from advisor.analyze import analyze

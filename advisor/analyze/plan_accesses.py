@@ -23,11 +23,10 @@ import re
 from functools import lru_cache
 from typing import Any
 
-import sqlglot
 from sqlglot import exp
 
 from advisor.analyze.catalog_index import CatalogIndex
-from advisor.analyze.parsing import SQLGLOT_ERRORS
+from advisor.analyze.parsing import POSTGRES, SQLGLOT_ERRORS, parse_one
 from advisor.analyze.plans import nodes
 from advisor.model import Catalog, QueryShape, TableAccess
 
@@ -105,7 +104,7 @@ def _sort_key(node: dict) -> list[str]:
 def _parsed(text: str) -> exp.Expression | None:
     """A plan condition's tree (shared: copy it); thousands of statements repeat the same few."""
     try:
-        return sqlglot.parse_one(text, read="postgres")
+        return parse_one(text)
     except SQLGLOT_ERRORS:
         return None
 
@@ -134,7 +133,7 @@ def _statement(scans: dict[str, str], conditions: list[exp.Expression], sort: li
     sources = ", ".join(f'{qualified(rel)} AS "{alias}"' for alias, rel in scans.items())
     sql = f"SELECT * FROM {sources}"
     if conditions:
-        sql += " WHERE " + " AND ".join(f"({c.sql(dialect='postgres', copy=False)})"  # private trees
+        sql += " WHERE " + " AND ".join(f"({c.sql(dialect=POSTGRES, copy=False)})"  # private trees
                                         for c in conditions)
     if sort:
         sql += " ORDER BY " + ", ".join(sort)

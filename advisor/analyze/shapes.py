@@ -21,7 +21,7 @@ from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from advisor.analyze.catalog_index import CatalogIndex
-from advisor.analyze.parsing import Unparseable, kind_of, parse
+from advisor.analyze.parsing import POSTGRES, Unparseable, kind_of, parse
 from advisor.fingerprint import fingerprint as fingerprint_of
 from advisor.model import Catalog, OrderItem, Predicate, QueryShape, Snapshot, TableAccess
 
@@ -514,7 +514,7 @@ def _value(node: exp.Expression | None) -> str | None:
     if isinstance(node, exp.Parameter | exp.Placeholder) or node.find(exp.Parameter, exp.Placeholder,
                                                                       *_NESTED):
         return None
-    return node.sql(dialect="postgres")
+    return node.sql(dialect=POSTGRES)
 
 
 def _param(node: exp.Expression | None) -> int | None:
@@ -552,7 +552,7 @@ def _expression_text(node: exp.Expression, units: dict[str, str]) -> str:
         unit = trunc.args.get("unit")
         if isinstance(unit, exp.Var):
             trunc.set("unit", exp.var(units.get(unit.name.upper(), unit.name.lower())))
-    return copy.sql(dialect="postgres", normalize_functions="lower", copy=False)
+    return copy.sql(dialect=POSTGRES, normalize_functions="lower", copy=False)
 
 
 def _function_name(node: exp.Expression) -> str:

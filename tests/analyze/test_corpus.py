@@ -6,9 +6,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import sqlglot
 
 from advisor.analyze import analyze
-from advisor.analyze.parsing import separate_parameters
+from advisor.analyze.parsing import parse_one, separate_parameters
 from advisor.analyze.shapes import extract_shape
 from advisor.model import Catalog, Snapshot, Statement
 from advisor.workload_files import split_statements
@@ -57,3 +58,17 @@ def test_analyze_reports_what_it_cannot_parse(capsys):
     assert kinds["utility"] >= 20 and kinds["select"] >= 120
     dml = [s for s in analysis.shapes if s.kind in ("select", "insert", "update", "delete")]
     assert sum(1 for s in dml if s.tables) >= 0.95 * len(dml)
+
+
+def _read(parse, sql: str):
+    try:
+        return parse(sql)
+    except Exception as exc:  # noqa: BLE001 - the error is what is compared
+        return f"{type(exc).__name__}: {exc}"
+
+
+def test_parse_one_reads_like_sqlglot_with_its_parser_reused():
+    """The reused tokenizer and parser give sqlglot's trees and errors, also right after an error."""
+    texts = [sql for _, sql in STATEMENTS] + ["", ";", "SELECT 1; SELECT 2", "select (", "SELECT 3"]
+    for sql in texts:
+        assert _read(parse_one, sql) == _read(lambda s: sqlglot.parse_one(s, read="postgres"), sql), sql
