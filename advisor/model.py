@@ -158,7 +158,20 @@ class Table(Serializable):
         return f"{self.schema}.{self.name}"
 
     def column(self, name: str) -> Column | None:
-        return next((c for c in self.columns if c.name == name), None)
+        return _first(self, "_columns_by_name", self.columns, "name", name)
+
+
+def _first(owner: Any, memo: str, items: list, attribute: str, value: str) -> Any:
+    """The first of ``items`` whose ``attribute`` is ``value``, through a dict kept on ``owner``
+    (rules ask thousands of times). It is built again when ``items`` is another list or has
+    another length: catalogs grow by appending, and names are not edited in place."""
+    known = owner.__dict__.get(memo)
+    if known is None or known[0] is not items or known[1] != len(items):
+        index: dict = {}
+        for item in items:
+            index.setdefault(getattr(item, attribute), item)
+        known = owner.__dict__[memo] = (items, len(items), index)
+    return known[2].get(value)
 
 
 @dataclass
@@ -208,7 +221,7 @@ class Catalog(Serializable):
     relation_names: list[str] | None = None
 
     def table(self, qualname: str) -> Table | None:
-        return next((t for t in self.tables if t.qualname == qualname), None)
+        return _first(self, "_tables_by_qualname", self.tables, "qualname", qualname)
 
     def find_table(self, name: str, search_path: tuple[str, ...] = ("public",)) -> Table | None:
         """A table by bare or qualified name, the way PostgreSQL resolves it."""

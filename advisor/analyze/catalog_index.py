@@ -40,8 +40,10 @@ class CatalogIndex:
     def qualname(self, table: exp.Table) -> str:
         name = _ident(table.this)
         schema = _ident(table.args.get("db")) if table.args.get("db") else None
-        if schema:
-            return f"{schema}.{name}"
+        return f"{schema}.{name}" if schema else self.resolve(name)
+
+    def resolve(self, name: str) -> str:
+        """The qualname of a table named without its schema (``name`` as PostgreSQL spells it)."""
         return self._by_name.get(name, f"{SEARCH_PATH[0]}.{name}")
 
     def has_column(self, qualname: str, column: str) -> bool | None:

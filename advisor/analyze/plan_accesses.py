@@ -33,31 +33,27 @@ from advisor.model import Catalog, QueryShape, TableAccess
 SCANS = ("Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan", "Sample Scan", "Tid Scan")
 CONDITIONS = ("Filter", "Index Cond", "Recheck Cond", "Hash Cond", "Merge Cond", "Join Filter")
 _IDENT = re.compile(r'"((?:[^"]|"")+)"|\b([A-Za-z_][A-Za-z0-9_$]*)\b')
+PLAN_FINGERPRINT = "plan"  # the shape of a plan's statement is never reported: no need to name it
 
 
 def plan_accesses(plan: Any, catalog: Catalog) -> list[TableAccess]:
     """The accesses the plan shows, one per scanned relation (aliases as the plan names them)."""
-    scans = _scans(plan, CatalogIndex.of(catalog))
-    if not scans:
-        return []
-    conditions, sort = _conditions(plan)
-    from advisor.analyze.shapes import extract_shape
-
-    shape = extract_shape(_statement(scans, conditions, sort), catalog)
-    if shape.parse_error:
-        return []
-    accesses = [TableAccess(**{**a.__dict__, "columns_used": []}) for a in shape.tables]
-    return accesses  # what each scan outputs is not in a plain plan: no columns to cover
+    plan_nodes = [node for node, _ancestors in nodes(plan)]
+    return _accesses(plan_nodes, _scans(plan_nodes, CatalogIndex.of(catalog)), catalog)
 
 
 def with_plan_accesses(shape: QueryShape, plan: Any, catalog: Catalog) -> QueryShape:
     """``shape`` plus the accesses of the plan that say something its SQL text does not (a new
     table, filter, join key or sort key); ``shape`` itself is never changed."""
-    if not plan or shape.parse_error or shape.kind in ("utility", "other") or _covered(shape, plan, catalog):
+    if not plan or shape.parse_error or shape.kind in ("utility", "other"):
+        return shape
+    plan_nodes = [node for node, _ancestors in nodes(plan)]
+    scans = _scans(plan_nodes, CatalogIndex.of(catalog))
+    if _covered(shape, plan_nodes, scans, catalog):
         return shape
     named = {a.table for a in shape.tables}
     extra = []
-    for access in plan_accesses(plan, catalog):
+    for access in _accesses(plan_nodes, scans, catalog):
         access.table = _lift(access.table, named, catalog)
         if _news(access, [a for a in shape.tables + extra if a.table == access.table]):
             extra.append(access)
@@ -66,30 +62,44 @@ def with_plan_accesses(shape: QueryShape, plan: Any, catalog: Catalog) -> QueryS
     return QueryShape(**{**shape.__dict__, "tables": list(shape.tables) + extra})
 
 
-def _scans(plan: Any, index: CatalogIndex) -> dict[str, str]:
+def _accesses(plan_nodes: list[dict], scans: dict[str, str], catalog: Catalog) -> list[TableAccess]:
+    if not scans:
+        return []
+    conditions, sort = _conditions(plan_nodes)
+    from advisor.analyze.shapes import extract_shape
+
+    shape = extract_shape(_statement(scans, conditions, sort), catalog, PLAN_FINGERPRINT)
+    if shape.parse_error:
+        return []
+    accesses = [TableAccess(**{**a.__dict__, "columns_used": []}) for a in shape.tables]
+    return accesses  # what each scan outputs is not in a plain plan: no columns to cover
+
+
+def _scans(plan_nodes: list[dict], index: CatalogIndex) -> dict[str, str]:
     """alias -> qualname of every relation the plan scans."""
     scans: dict[str, str] = {}
-    for node, _ancestors in nodes(plan):
+    for node in plan_nodes:
         relation = node.get("Relation Name")
         if node.get("Node Type") in SCANS and isinstance(relation, str):
             alias = node.get("Alias") if isinstance(node.get("Alias"), str) else relation
             schema = node.get("Schema")
-            scans[alias] = f"{schema}.{relation}" if isinstance(schema, str) else index.qualname(
-                exp.Table(this=exp.to_identifier(relation, quoted=True)))
+            scans[alias] = f"{schema}.{relation}" if isinstance(schema, str) else index.resolve(relation)
     return scans
 
 
-def _conditions(plan: Any) -> tuple[list[exp.Expression], list[str]]:
-    """Every condition of the plan (columns qualified), and the topmost sort's keys."""
-    conditions: list[exp.Expression] = []
+def _conditions(plan_nodes: list[dict]) -> tuple[list[str], list[str]]:
+    """The SQL of every condition of the plan (columns qualified), and the topmost sort's keys."""
+    conditions: list[str] = []
     sort: list[str] = []
-    for node, _ancestors in nodes(plan):
+    for node in plan_nodes:
         relation = node.get("Relation Name")
         alias = node.get("Alias") if isinstance(node.get("Alias"), str) else relation
         for key in CONDITIONS:
-            parsed = _condition(node.get(key), alias if isinstance(relation, str) else None)
-            if parsed is not None:
-                conditions.append(parsed)
+            text = node.get(key)
+            if isinstance(text, str) and "SubPlan" not in text and "InitPlan" not in text:
+                condition = _condition(text, alias if isinstance(relation, str) else None)
+                if condition is not None:
+                    conditions.append(condition)
         if node.get("Node Type") == "Sort" and not sort:
             sort = _sort_key(node)
     return conditions, sort
@@ -109,9 +119,9 @@ def _parsed(text: str) -> exp.Expression | None:
         return None
 
 
-def _condition(text: Any, alias: str | None) -> exp.Expression | None:
-    if not isinstance(text, str) or "SubPlan" in text or "InitPlan" in text:
-        return None
+@lru_cache(maxsize=20_000)
+def _condition(text: str, alias: str | None) -> str | None:
+    """A plan condition's SQL with its columns qualified by ``alias`` (when it is a scan's)."""
     parsed = _parsed(text)
     if parsed is None:
         return None
@@ -124,17 +134,16 @@ def _condition(text: Any, alias: str | None) -> exp.Expression | None:
             node = node.parent
         if isinstance(node.parent, exp.Cast) and node.parent.this is node:
             node.parent.replace(column.copy())  # (status)::text: the planner's coercion, not a function
-    return tree
+    return tree.sql(dialect=POSTGRES, copy=False)  # a private tree
 
 
-def _statement(scans: dict[str, str], conditions: list[exp.Expression], sort: list[str]) -> str:
+def _statement(scans: dict[str, str], conditions: list[str], sort: list[str]) -> str:
     from advisor.ddl import qualified
 
     sources = ", ".join(f'{qualified(rel)} AS "{alias}"' for alias, rel in scans.items())
     sql = f"SELECT * FROM {sources}"
     if conditions:
-        sql += " WHERE " + " AND ".join(f"({c.sql(dialect=POSTGRES, copy=False)})"  # private trees
-                                        for c in conditions)
+        sql += " WHERE " + " AND ".join(f"({c})" for c in conditions)
     if sort:
         sql += " ORDER BY " + ", ".join(sort)
     return sql
@@ -157,12 +166,13 @@ def _news(access: TableAccess, known: list[TableAccess]) -> bool:
             or any(o.column not in order for o in access.order_by))
 
 
-def _words(text: str) -> set[str]:
+@lru_cache(maxsize=20_000)
+def _words(text: str) -> frozenset[str]:
     """The identifiers of an expression's text, quoted ones unquoted."""
-    return {q.replace('""', '"') if q else w for q, w in _IDENT.findall(text)}
+    return frozenset(q.replace('""', '"') if q else w for q, w in _IDENT.findall(text))
 
 
-def _covered(shape: QueryShape, plan: Any, catalog: Catalog) -> bool:
+def _covered(shape: QueryShape, plan_nodes: list[dict], scans: dict[str, str], catalog: Catalog) -> bool:
     """Whether the SQL text already names every relation the plan scans (or its partitioned
     table) and every column of theirs the plan's conditions and sort keys mention - a check on
     the plan's words, without parsing - so the plan cannot add anything."""
@@ -172,11 +182,11 @@ def _covered(shape: QueryShape, plan: Any, catalog: Catalog) -> bool:
         names.update(_words(" ".join(p.column for p in access.predicates)))
         names.update(access.join_columns)
         names.update(o.column for o in access.order_by)
-    tables = {_lift(t, set(known), catalog) for t in _scans(plan, CatalogIndex.of(catalog)).values()}
+    tables = {_lift(t, set(known), catalog) for t in scans.values()}
     if not tables <= set(known):
         return False
     words: set[str] = set()
-    for node, _ancestors in nodes(plan):
+    for node in plan_nodes:
         texts = [node.get(k) for k in CONDITIONS] + _sort_key(node)
         for text in (t for t in texts if isinstance(t, str)):
             words.update(_words(text))
