@@ -32,6 +32,7 @@ _CONTAINMENT = {exp.ArrayContainsAll: "@>", exp.ArrayContainedBy: "<@", exp.Arra
                 exp.JSONBContainsAllTopKeys: "?&", exp.JSONBPathExists: "@?"}
 _BRANCH_OPS = ("=", "in", "any", "is null", "<", ">", "<=", ">=", "between")  # a btree serves these
 _NESTED = (exp.Subquery, exp.Select, exp.Union, exp.Exists)
+_LEAVES = (exp.Literal, exp.Boolean, exp.Null)  # the generator edits some trees, never these: no copy
 _cache: dict[tuple[str, str, int], QueryShape] = {}
 _CACHE_LIMIT = 50_000
 
@@ -76,7 +77,7 @@ def _extract(sql: str, fingerprint: str, index: CatalogIndex) -> QueryShape:
     if shape.kind in ("utility", "other"):
         return shape
     try:
-        walk = _Walk(index, _units(sql))
+        walk = _Walk(index, _units(sql), ctes=_WITH.search(sql) is not None)
         walk.statement(tree)
     except RecursionError:
         shape.parse_error = "statement nested too deeply"
@@ -114,9 +115,10 @@ def _int(node: exp.Expression | None) -> int | None:
 class _Walk:
     """Collects the table accesses of one statement, scope by scope."""
 
-    def __init__(self, index: CatalogIndex, units: dict[str, str] | None = None):
+    def __init__(self, index: CatalogIndex, units: dict[str, str] | None = None, ctes: bool = True):
         self.index = index
         self.units = units or {}
+        self.ctes = ctes  # False when the text has no WITH: no tree search for CTEs
         self.accesses: dict[int, TableAccess] = {}
         self.virtual: set[str] = set()  # names of data-modifying CTEs: not tables
 
@@ -126,7 +128,7 @@ class _Walk:
     # -- statements ------------------------------------------------------------------------
 
     def statement(self, tree: exp.Expression) -> None:
-        for cte in list(tree.find_all(exp.CTE)):
+        for cte in list(tree.find_all(exp.CTE)) if self.ctes else []:
             if isinstance(cte.this, exp.DML):  # WITH moved AS (DELETE ... RETURNING ...): its own shape
                 self.virtual.add(cte.alias_or_name)
                 self.statement(cte.this)
@@ -498,7 +500,9 @@ def _columns(node: exp.Expression) -> Iterable[exp.Column]:
 
 
 def _has_columns(node: exp.Expression | None) -> bool:
-    return node is not None and next(iter(_columns(node)), None) is not None
+    if node is None or node.find(exp.Column) is None:  # most values: a constant, found at C speed
+        return False
+    return next(iter(_columns(node)), None) is not None
 
 
 def _uncast(node: exp.Expression) -> exp.Expression:
@@ -514,7 +518,7 @@ def _value(node: exp.Expression | None) -> str | None:
     if isinstance(node, exp.Parameter | exp.Placeholder) or node.find(exp.Parameter, exp.Placeholder,
                                                                       *_NESTED):
         return None
-    return node.sql(dialect=POSTGRES)
+    return node.sql(dialect=POSTGRES, copy=not isinstance(node, _LEAVES))
 
 
 def _param(node: exp.Expression | None) -> int | None:
@@ -536,6 +540,7 @@ def _leading_wildcard(pattern: exp.Expression) -> bool:
 
 
 _UNIT = re.compile(r"date_trunc\s*\(\s*'([^']*)'", re.IGNORECASE)
+_WITH = re.compile(r"\bwith\b", re.IGNORECASE)
 
 
 def _units(sql: str) -> dict[str, str]:
