@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from advisor.analyze.plans import PlanEvidence, statement_evidence
+from advisor.analyze.plans import PlanEvidence, statement_evidence, table_sizes
 from advisor.analyze.shapes import extract_shapes
 from advisor.model import Finding, Predicate, QueryShape, Snapshot, Statement, Table, TraceEvent
 
@@ -46,7 +46,8 @@ class Context:
     @classmethod
     def build(cls, snapshot: Snapshot) -> Context:
         shapes = {s.fingerprint: s for s in extract_shapes(snapshot)}
-        evidence = {s.fingerprint: statement_evidence(s, snapshot.catalog) for s in snapshot.statements}
+        sizes = table_sizes(snapshot.catalog)
+        evidence = {s.fingerprint: statement_evidence(s, snapshot.catalog, sizes) for s in snapshot.statements}
         total = sum(finite(s.total_time_ms) for s in snapshot.statements)
         return cls(snapshot, shapes, evidence, total)
 

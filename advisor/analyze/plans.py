@@ -84,19 +84,29 @@ def nodes(plan: Any) -> Iterator[tuple[dict, list[dict]]]:
                     stack.append((child, ancestors + [node]))
 
 
-def statement_evidence(statement: Statement, catalog: Catalog) -> list[PlanEvidence]:
-    """Evidence from the generic plan, plus what EXPLAIN ANALYZE adds when the snapshot has it."""
-    found = list(walk_plan(statement.plan, catalog))
+def statement_evidence(statement: Statement, catalog: Catalog,
+                       sizes: dict[str, Any] | None = None) -> list[PlanEvidence]:
+    """Evidence from the generic plan, plus what EXPLAIN ANALYZE adds when the snapshot has it
+    (``sizes``: ``table_sizes(catalog)``, when the caller reads many statements)."""
+    sizes = table_sizes(catalog) if sizes is None else sizes
+    found = list(walk_plan(statement.plan, catalog, sizes=sizes))
     if statement.analyze_plan is not None:
-        found += [e for e in walk_plan(statement.analyze_plan, catalog, analyzed=True)
+        found += [e for e in walk_plan(statement.analyze_plan, catalog, analyzed=True, sizes=sizes)
                   if e.kind in ("estimate-error", "index-filter") or statement.plan is None]
     return found
 
 
-def walk_plan(plan: Any, catalog: Catalog, analyzed: bool = False) -> Iterator[PlanEvidence]:
-    sizes = {t.qualname: t.reltuples for t in catalog.tables}
+def table_sizes(catalog: Catalog) -> dict[str, Any]:
+    """Rows per table qualname, and the qualname of each bare table name."""
+    sizes: dict[str, Any] = {t.qualname: t.reltuples for t in catalog.tables}
     for table in sorted(catalog.tables, key=lambda t: t.schema != "public"):
         sizes.setdefault(table.name, table.qualname)  # bare names: plans without VERBOSE give no schema
+    return sizes
+
+
+def walk_plan(plan: Any, catalog: Catalog, analyzed: bool = False,
+              sizes: dict[str, Any] | None = None) -> Iterator[PlanEvidence]:
+    sizes = table_sizes(catalog) if sizes is None else sizes
     for node, ancestors in nodes(plan):
         try:
             yield from _node_evidence(node, ancestors, sizes, analyzed)
