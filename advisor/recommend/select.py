@@ -211,10 +211,15 @@ class Evaluator:
             if known is not None and known[0] is extra:  # another candidate it stands for, or a re-score
                 gain += item.weight * (cost - known[1])
             else:
-                changed.append((item, after))
-                extras.append(extra)
-        for (item, _), extra, cost in zip(changed, extras, self._priced(changed, exact=False), strict=True):
+                # one table, not exact: the best of the indexes alone, so the baseline (the best of
+                # ``cuts``) against the extra alone; the cuts alone are not looked up again
+                alone = cuts and len(item.tables) == 1
+                changed.append((item, [extra] if alone else after))
+                extras.append((extra, alone))
+        for (item, _), (extra, alone), cost in zip(changed, extras, self._priced(changed, exact=False),
+                                                   strict=True):
             entry = base[id(item)]
+            cost = min(cost, entry[2]) if alone else cost
             entry[3][id(extra)] = (extra, cost)
             gain += item.weight * (entry[2] - cost)
         return gain, total
