@@ -192,14 +192,18 @@ class Evaluator:
         return self._delta(items, [self._usable(i, b) for i in items],
                            [self._usable(i, a) for i in items], exact)
 
-    def gain_of(self, items: list[Item], config: list[IndexSpec], spec: IndexSpec):
+    def gain_of(self, items: list[Item], config: list[IndexSpec], spec: IndexSpec, enough=None):
         """``delta`` of adding the candidate ``spec`` to ``config``, as the greedy scores it: each
         statement is priced with the part of ``spec`` it asked for itself (``proxy``), so a
-        candidate costs no EXPLAIN beyond the ones its statements' own candidates need."""
+        candidate costs no EXPLAIN beyond the ones its statements' own candidates need.
+
+        ``enough(bound, total)``: whether a gain of at most ``bound`` could be taken. When it
+        could not, nothing is EXPLAINed and ``(bound, total)`` is returned: a statement's cost
+        cannot drop below zero, so the bound is its cost today for each statement not priced."""
         base = self._baseline(config, items)
-        gain = total = 0.0
+        gain = total = bound = 0.0
         changed: list[tuple[Item, list[IndexSpec]]] = []
-        extras: list[IndexSpec] = []
+        extras: list[tuple[IndexSpec, bool]] = []
         for item in items:
             _, cuts, cost, afters = base[id(item)]
             total += item.weight * cost
@@ -216,13 +220,16 @@ class Evaluator:
                 alone = cuts and len(item.tables) == 1
                 changed.append((item, [extra] if alone else after))
                 extras.append((extra, alone))
+                bound += item.weight * cost
+        if enough is not None and changed and not enough(gain + bound, total):
+            return gain + bound, total, False
         for (item, _), (extra, alone), cost in zip(changed, extras, self._priced(changed, exact=False),
                                                    strict=True):
             entry = base[id(item)]
             cost = min(cost, entry[2]) if alone else cost
             entry[3][id(extra)] = (extra, cost)
             gain += item.weight * (entry[2] - cost)
-        return gain, total
+        return gain, total, True
 
     def _baseline(self, config: list[IndexSpec], items: list[Item]) -> dict[int, tuple]:
         """id(item) -> (item, its cuts of ``config``, its cost with them, not exact, and its cost
@@ -264,9 +271,9 @@ class Evaluator:
             base += item.weight * b
         return gain, base
 
-    def change(self, items: list[Item], config: list[IndexSpec], after: list[IndexSpec]):
+    def change(self, items: list[Item], config: list[IndexSpec], after: list[IndexSpec], enough=None):
         """``delta(items, config, after, exact=False)``, ``config``'s side from the baseline the
-        greedy keeps for it (see ``gain_of``)."""
+        greedy keeps for it (see ``gain_of``, also for ``enough`` and the third value)."""
         base = self._baseline(config, items)
         leads = _by_lead(after)
         changed = []
@@ -274,9 +281,13 @@ class Evaluator:
             cuts = self._usable(item, leads)
             if not _same(base[id(item)][1], cuts):
                 changed.append((item, cuts))
+        total = sum(item.weight * base[id(item)][2] for item in items)
+        bound = sum(item.weight * base[id(item)][2] for item, _ in changed)
+        if enough is not None and changed and not enough(bound, total):
+            return bound, total, False
         gain = sum(item.weight * (base[id(item)][2] - cost) for (item, _), cost in
                    zip(changed, self._priced(changed, exact=False), strict=True))
-        return gain, sum(item.weight * base[id(item)][2] for item in items)
+        return gain, total, True
 
     def size(self, spec: IndexSpec) -> int:
         return self.whatif.size(spec)
@@ -570,14 +581,14 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
             scored.add(move.add.key())
             ev.deadline.report("selection", min(len(scored), len(candidates)), len(candidates))
         try:
-            score, gain, why = _score(ev, move, config, limits, write_cost, used_bytes, per_byte)
+            score, gain, why, priced = _score(ev, move, config, limits, write_cost, used_bytes, per_byte)
         except AdvisorError as exc:  # UnsupportedIndex, or a statement timing out
             rejected[move.add.key()] = (move.add, f"not costed: {exc}", 0.0)
             continue
         if why:
             for spec in (move.together or [move.add]) if candidate else []:
                 rejected[spec.key()] = (spec, why + _set_note(spec, move.together), gain)
-            if gain <= 0 and not why.startswith("covered"):
+            if (gain <= 0 or not priced) and not why.startswith("covered"):
                 dormant.append(move)  # may pay once another index changes the plan (joins)
             continue
         if heap and (-score, rank) > heap[0][:2]:  # a tie goes to the earlier, better-guessed move
@@ -618,18 +629,25 @@ def _valid(move: Move, config: list[IndexSpec]) -> bool:
 
 
 def _score(ev: Evaluator, move: Move, config, limits: Limits, write_cost, used_bytes, per_byte):
-    """(score, net gain, reason it cannot be taken or "")."""
+    """(score, net gain, reason it cannot be taken or "", whether the gain was priced or is a bound)."""
     if move.together:
-        return _judged(ev, move, config, limits, used_bytes, per_byte, *_set_gain(ev, move, config, write_cost))
+        gain = _set_gain(ev, move, config, write_cost)
+        return *_judged(ev, move, config, limits, used_bytes, per_byte, *gain), True
     after = [c for c in config if c is not move.replaces] + [move.add]
     covered = _covered_by(move.add, [c for c in config if c is not move.replaces])
     if covered:
-        return 0.0, 0.0, covered
+        return 0.0, 0.0, covered, True
     items = ev.scored(move.add)
-    gain, base = ev.change(items, config, after) if move.replaces else ev.gain_of(items, config, move.add)
-    extra_bytes = ev.size(move.add) - (ev.size(move.replaces) if move.replaces else 0)
     overhead = 0.0 if move.replaces else write_cost(move.add)
-    return _judged(ev, move, config, limits, used_bytes, per_byte, gain, base, extra_bytes, overhead)
+
+    def enough(bound: float, base: float) -> bool:
+        return bound > overhead and not (base and bound / base < limits.min_improvement)
+
+    gain, base, priced = ev.change(items, config, after, enough) if move.replaces \
+        else ev.gain_of(items, config, move.add, enough)
+    extra_bytes = ev.size(move.add) - (ev.size(move.replaces) if move.replaces else 0)
+    return *_judged(ev, move, config, limits, used_bytes, per_byte, gain, base, extra_bytes, overhead,
+                    "" if priced else "at most "), priced
 
 
 def _set_gain(ev: Evaluator, move: Move, config, write_cost):
@@ -642,7 +660,8 @@ def _set_gain(ev: Evaluator, move: Move, config, write_cost):
 
 
 def _judged(ev: Evaluator, move: Move, config, limits: Limits, used_bytes, per_byte, gain, base,
-            extra_bytes, overhead):
+            extra_bytes, overhead, bound: str = ""):
+    """``bound``: "at most " when ``gain`` is an upper bound, not priced (see ``Evaluator.gain_of``)."""
     net = gain - overhead
     if gain <= 0:
         overlap = _overlapping(move.add, config)
@@ -650,9 +669,9 @@ def _judged(ev: Evaluator, move: Move, config, limits: Limits, used_bytes, per_b
             return 0.0, net, f"covered by {overlap}, chosen: no further gain"
         return 0.0, net, "no plan uses it: the planner's cost does not drop"
     if net <= 0:
-        return 0.0, net, f"write cost: {overhead:,.0f} of maintenance outweighs {gain:,.0f} of gain"
+        return 0.0, net, f"write cost: {overhead:,.0f} of maintenance outweighs {bound}{gain:,.0f} of gain"
     if base and gain / base < limits.min_improvement:
-        return 0.0, net, (f"too little gain: {100 * gain / base:.1f}% < "
+        return 0.0, net, (f"too little gain: {bound}{100 * gain / base:.1f}% < "
                           f"{100 * limits.min_improvement:.0f}% of the cost of the statements it serves")
     if move.replaces is None and limits.max_indexes is not None and \
             len(config) + len(move.together or [move.add]) > limits.max_indexes:
