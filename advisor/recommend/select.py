@@ -60,6 +60,15 @@ class Item:
     proposed: dict[tuple, int] = field(default_factory=dict)  # candidate key -> rank in its list
     together: list[tuple[IndexSpec, ...]] = field(default_factory=list)  # used only all at once (an OR)
 
+    def leads(self) -> list[tuple[str, str]]:
+        """Every (table, column) an index may lead with to serve it; kept once computed (the
+        selection asks it for every configuration; ``attrs`` is not changed after)."""
+        try:
+            return self.__dict__["_leads"]
+        except KeyError:
+            found = self.__dict__["_leads"] = [(t, c) for t, columns in self.attrs.items() for c in columns]
+            return found
+
 
 @dataclass
 class Limits:
@@ -119,6 +128,7 @@ class Evaluator:
         self._negligible: set[str] | None = None
         self._cuts: dict[int, tuple] = {}  # effective() per (item, index): see _memo
         self._proxies: dict[int, tuple] = {}  # proxy() per (item, candidate)
+        self._single: dict[int, tuple] = {}  # a one-table statement's cost with one index alone
         self._base: tuple[tuple, list, set] = ((None,), [], set())  # gain_of's configuration
         self._entries: dict[int, tuple] = {}  # its baseline per statement (_baseline)
 
@@ -157,12 +167,11 @@ class Evaluator:
 
     def _usable(self, item: Item, leads: dict[tuple[str, str], list[IndexSpec]]) -> list[IndexSpec]:
         found: dict[tuple, IndexSpec] = {}
-        for table, columns in item.attrs.items():
-            for column in columns:
-                for spec in leads.get((table, column), ()):
-                    cut = _memo(self._cuts, item, spec, effective)
-                    if cut is not None:
-                        found.setdefault(cut.key(), cut)
+        for lead in item.leads():
+            for spec in leads.get(lead, ()):
+                cut = _memo(self._cuts, item, spec, effective)
+                if cut is not None:
+                    found.setdefault(cut.key(), cut)
         return list(found.values())
 
     def total(self, config: list[IndexSpec]) -> float:
@@ -214,10 +223,15 @@ class Evaluator:
             known = afters.get(id(extra))
             if known is not None and known[0] is extra:  # another candidate it stands for, or a re-score
                 gain += item.weight * (cost - known[1])
+                continue
+            # one table, not exact: the best of the indexes alone, so the baseline (the best of
+            # ``cuts``) against the extra alone, whatever the configuration
+            alone = bool(cuts) and len(item.tables) == 1
+            single = _slot(self._single, item).get(id(extra)) if alone else None
+            if single is not None and single[0] is extra:
+                afters[id(extra)] = (extra, min(single[1], cost))
+                gain += item.weight * (cost - afters[id(extra)][1])
             else:
-                # one table, not exact: the best of the indexes alone, so the baseline (the best of
-                # ``cuts``) against the extra alone; the cuts alone are not looked up again
-                alone = cuts and len(item.tables) == 1
                 changed.append((item, [extra] if alone else after))
                 extras.append((extra, alone))
                 bound += item.weight * cost
@@ -226,7 +240,9 @@ class Evaluator:
         for (item, _), (extra, alone), cost in zip(changed, extras, self._priced(changed, exact=False),
                                                    strict=True):
             entry = base[id(item)]
-            cost = min(cost, entry[2]) if alone else cost
+            if alone:
+                _slot(self._single, item)[id(extra)] = (extra, cost)
+                cost = min(cost, entry[2])
             entry[3][id(extra)] = (extra, cost)
             gain += item.weight * (entry[2] - cost)
         return gain, total, True
@@ -312,13 +328,19 @@ def _by_lead(config: list[IndexSpec]) -> dict[tuple[str, str], list[IndexSpec]]:
 def _memo(memo: dict, item: Item, spec: IndexSpec, fn: Callable[[Item, IndexSpec], IndexSpec | None]):
     """``fn(item, spec)``, kept per (item, spec) by identity (the hot path): the memo holds both
     objects, so their ids stay their own."""
+    per_item = _slot(memo, item)
+    known = per_item.get(id(spec))
+    if known is None or known[0] is not spec:
+        known = per_item[id(spec)] = (spec, fn(item, spec))
+    return known[1]
+
+
+def _slot(memo: dict, item: Item) -> dict[int, tuple]:
+    """``item``'s part of an identity memo: id(spec) -> (spec, value)."""
     per_item = memo.get(id(item))
     if per_item is None or per_item[0] is not item:
         per_item = memo[id(item)] = (item, {})
-    known = per_item[1].get(id(spec))
-    if known is None or known[0] is not spec:
-        known = per_item[1][id(spec)] = (spec, fn(item, spec))
-    return known[1]
+    return per_item[1]
 
 
 def _same(a: list[IndexSpec], b: list[IndexSpec]) -> bool:
