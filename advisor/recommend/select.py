@@ -226,10 +226,10 @@ class Evaluator:
                 continue
             # one table, not exact: the best of the indexes alone, so the baseline (the best of
             # ``cuts``) against the extra alone, whatever the configuration
-            alone = bool(cuts) and len(item.tables) == 1
+            alone = len(item.tables) == 1
             single = _slot(self._single, item).get(id(extra)) if alone else None
             if single is not None and single[0] is extra:
-                afters[id(extra)] = (extra, min(single[1], cost))
+                afters[id(extra)] = (extra, min(single[1], cost) if cuts else single[1])
                 gain += item.weight * (cost - afters[id(extra)][1])
             else:
                 changed.append((item, [extra] if alone else after))
@@ -242,7 +242,7 @@ class Evaluator:
             entry = base[id(item)]
             if alone:
                 _slot(self._single, item)[id(extra)] = (extra, cost)
-                cost = min(cost, entry[2])
+                cost = min(cost, entry[2]) if entry[1] else cost
             entry[3][id(extra)] = (extra, cost)
             gain += item.weight * (entry[2] - cost)
         return gain, total, True
@@ -298,12 +298,25 @@ class Evaluator:
             if not _same(base[id(item)][1], cuts):
                 changed.append((item, cuts))
         total = sum(item.weight * base[id(item)][2] for item in items)
-        bound = sum(item.weight * base[id(item)][2] for item, _ in changed)
+        bound = sum(item.weight * (base[id(item)][2] - self._floor(item, base[id(item)][2]))
+                    for item, _ in changed)
         if enough is not None and changed and not enough(bound, total):
             return bound, total, False
         gain = sum(item.weight * (base[id(item)][2] - cost) for (item, _), cost in
                    zip(changed, self._priced(changed, exact=False), strict=True))
         return gain, total, True
+
+    def _floor(self, item: Item, cost: float) -> float:
+        """What ``change`` takes as the least ``item`` may cost: for a one-table statement whose
+        candidates have all been priced alone, the best of them (its candidates are the indexes
+        made for it: a widened index serves it no better), else zero."""
+        if len(item.tables) != 1:
+            return 0.0
+        slot = self._single.get(id(item))
+        if slot is None or slot[0] is not item:
+            return 0.0
+        own = {s.key(): c for s, c in slot[1].values() if s.key() in item.proposed}
+        return min(cost, *own.values()) if len(own) == len(item.proposed) else 0.0
 
     def size(self, spec: IndexSpec) -> int:
         return self.whatif.size(spec)
