@@ -60,6 +60,15 @@ class Item:
     proposed: dict[tuple, int] = field(default_factory=dict)  # candidate key -> rank in its list
     together: list[tuple[IndexSpec, ...]] = field(default_factory=list)  # used only all at once (an OR)
 
+    def leads(self) -> list[tuple[str, str]]:
+        """Every (table, column) an index may lead with to serve it; kept once computed (the
+        selection asks it for every configuration; ``attrs`` is not changed after)."""
+        try:
+            return self.__dict__["_leads"]
+        except KeyError:
+            found = self.__dict__["_leads"] = [(t, c) for t, columns in self.attrs.items() for c in columns]
+            return found
+
 
 @dataclass
 class Limits:
@@ -119,6 +128,7 @@ class Evaluator:
         self._negligible: set[str] | None = None
         self._cuts: dict[int, tuple] = {}  # effective() per (item, index): see _memo
         self._proxies: dict[int, tuple] = {}  # proxy() per (item, candidate)
+        self._single: dict[int, tuple] = {}  # a one-table statement's cost with one index alone
         self._base: tuple[tuple, list, set] = ((None,), [], set())  # gain_of's configuration
         self._entries: dict[int, tuple] = {}  # its baseline per statement (_baseline)
 
@@ -157,12 +167,11 @@ class Evaluator:
 
     def _usable(self, item: Item, leads: dict[tuple[str, str], list[IndexSpec]]) -> list[IndexSpec]:
         found: dict[tuple, IndexSpec] = {}
-        for table, columns in item.attrs.items():
-            for column in columns:
-                for spec in leads.get((table, column), ()):
-                    cut = _memo(self._cuts, item, spec, effective)
-                    if cut is not None:
-                        found.setdefault(cut.key(), cut)
+        for lead in item.leads():
+            for spec in leads.get(lead, ()):
+                cut = _memo(self._cuts, item, spec, effective)
+                if cut is not None:
+                    found.setdefault(cut.key(), cut)
         return list(found.values())
 
     def total(self, config: list[IndexSpec]) -> float:
@@ -192,14 +201,18 @@ class Evaluator:
         return self._delta(items, [self._usable(i, b) for i in items],
                            [self._usable(i, a) for i in items], exact)
 
-    def gain_of(self, items: list[Item], config: list[IndexSpec], spec: IndexSpec):
+    def gain_of(self, items: list[Item], config: list[IndexSpec], spec: IndexSpec, enough=None):
         """``delta`` of adding the candidate ``spec`` to ``config``, as the greedy scores it: each
         statement is priced with the part of ``spec`` it asked for itself (``proxy``), so a
-        candidate costs no EXPLAIN beyond the ones its statements' own candidates need."""
+        candidate costs no EXPLAIN beyond the ones its statements' own candidates need.
+
+        ``enough(bound, total)``: whether a gain of at most ``bound`` could be taken. When it
+        could not, nothing is EXPLAINed and ``(bound, total)`` is returned: a statement's cost
+        cannot drop below zero, so the bound is its cost today for each statement not priced."""
         base = self._baseline(config, items)
-        gain = total = 0.0
+        gain = total = bound = 0.0
         changed: list[tuple[Item, list[IndexSpec]]] = []
-        extras: list[IndexSpec] = []
+        extras: list[tuple[IndexSpec, bool]] = []
         for item in items:
             _, cuts, cost, afters = base[id(item)]
             total += item.weight * cost
@@ -210,14 +223,29 @@ class Evaluator:
             known = afters.get(id(extra))
             if known is not None and known[0] is extra:  # another candidate it stands for, or a re-score
                 gain += item.weight * (cost - known[1])
+                continue
+            # one table, not exact: the best of the indexes alone, so the baseline (the best of
+            # ``cuts``) against the extra alone, whatever the configuration
+            alone = len(item.tables) == 1
+            single = _slot(self._single, item).get(id(extra)) if alone else None
+            if single is not None and single[0] is extra:
+                afters[id(extra)] = (extra, min(single[1], cost) if cuts else single[1])
+                gain += item.weight * (cost - afters[id(extra)][1])
             else:
-                changed.append((item, after))
-                extras.append(extra)
-        for (item, _), extra, cost in zip(changed, extras, self._priced(changed, exact=False), strict=True):
+                changed.append((item, [extra] if alone else after))
+                extras.append((extra, alone))
+                bound += item.weight * cost
+        if enough is not None and changed and not enough(gain + bound, total):
+            return gain + bound, total, False
+        for (item, _), (extra, alone), cost in zip(changed, extras, self._priced(changed, exact=False),
+                                                   strict=True):
             entry = base[id(item)]
+            if alone:
+                _slot(self._single, item)[id(extra)] = (extra, cost)
+                cost = min(cost, entry[2]) if entry[1] else cost
             entry[3][id(extra)] = (extra, cost)
             gain += item.weight * (entry[2] - cost)
-        return gain, total
+        return gain, total, True
 
     def _baseline(self, config: list[IndexSpec], items: list[Item]) -> dict[int, tuple]:
         """id(item) -> (item, its cuts of ``config``, its cost with them, not exact, and its cost
@@ -259,9 +287,9 @@ class Evaluator:
             base += item.weight * b
         return gain, base
 
-    def change(self, items: list[Item], config: list[IndexSpec], after: list[IndexSpec]):
+    def change(self, items: list[Item], config: list[IndexSpec], after: list[IndexSpec], enough=None):
         """``delta(items, config, after, exact=False)``, ``config``'s side from the baseline the
-        greedy keeps for it (see ``gain_of``)."""
+        greedy keeps for it (see ``gain_of``, also for ``enough`` and the third value)."""
         base = self._baseline(config, items)
         leads = _by_lead(after)
         changed = []
@@ -269,9 +297,26 @@ class Evaluator:
             cuts = self._usable(item, leads)
             if not _same(base[id(item)][1], cuts):
                 changed.append((item, cuts))
+        total = sum(item.weight * base[id(item)][2] for item in items)
+        bound = sum(item.weight * (base[id(item)][2] - self._floor(item, base[id(item)][2]))
+                    for item, _ in changed)
+        if enough is not None and changed and not enough(bound, total):
+            return bound, total, False
         gain = sum(item.weight * (base[id(item)][2] - cost) for (item, _), cost in
                    zip(changed, self._priced(changed, exact=False), strict=True))
-        return gain, sum(item.weight * base[id(item)][2] for item in items)
+        return gain, total, True
+
+    def _floor(self, item: Item, cost: float) -> float:
+        """What ``change`` takes as the least ``item`` may cost: for a one-table statement whose
+        candidates have all been priced alone, the best of them (its candidates are the indexes
+        made for it: a widened index serves it no better), else zero."""
+        if len(item.tables) != 1:
+            return 0.0
+        slot = self._single.get(id(item))
+        if slot is None or slot[0] is not item:
+            return 0.0
+        own = {s.key(): c for s, c in slot[1].values() if s.key() in item.proposed}
+        return min(cost, *own.values()) if len(own) == len(item.proposed) else 0.0
 
     def size(self, spec: IndexSpec) -> int:
         return self.whatif.size(spec)
@@ -296,13 +341,19 @@ def _by_lead(config: list[IndexSpec]) -> dict[tuple[str, str], list[IndexSpec]]:
 def _memo(memo: dict, item: Item, spec: IndexSpec, fn: Callable[[Item, IndexSpec], IndexSpec | None]):
     """``fn(item, spec)``, kept per (item, spec) by identity (the hot path): the memo holds both
     objects, so their ids stay their own."""
+    per_item = _slot(memo, item)
+    known = per_item.get(id(spec))
+    if known is None or known[0] is not spec:
+        known = per_item[id(spec)] = (spec, fn(item, spec))
+    return known[1]
+
+
+def _slot(memo: dict, item: Item) -> dict[int, tuple]:
+    """``item``'s part of an identity memo: id(spec) -> (spec, value)."""
     per_item = memo.get(id(item))
     if per_item is None or per_item[0] is not item:
         per_item = memo[id(item)] = (item, {})
-    known = per_item[1].get(id(spec))
-    if known is None or known[0] is not spec:
-        known = per_item[1][id(spec)] = (spec, fn(item, spec))
-    return known[1]
+    return per_item[1]
 
 
 def _same(a: list[IndexSpec], b: list[IndexSpec]) -> bool:
@@ -565,14 +616,14 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
             scored.add(move.add.key())
             ev.deadline.report("selection", min(len(scored), len(candidates)), len(candidates))
         try:
-            score, gain, why = _score(ev, move, config, limits, write_cost, used_bytes, per_byte)
+            score, gain, why, priced = _score(ev, move, config, limits, write_cost, used_bytes, per_byte)
         except AdvisorError as exc:  # UnsupportedIndex, or a statement timing out
             rejected[move.add.key()] = (move.add, f"not costed: {exc}", 0.0)
             continue
         if why:
             for spec in (move.together or [move.add]) if candidate else []:
                 rejected[spec.key()] = (spec, why + _set_note(spec, move.together), gain)
-            if gain <= 0 and not why.startswith("covered"):
+            if (gain <= 0 or not priced) and not why.startswith("covered"):
                 dormant.append(move)  # may pay once another index changes the plan (joins)
             continue
         if heap and (-score, rank) > heap[0][:2]:  # a tie goes to the earlier, better-guessed move
@@ -613,18 +664,25 @@ def _valid(move: Move, config: list[IndexSpec]) -> bool:
 
 
 def _score(ev: Evaluator, move: Move, config, limits: Limits, write_cost, used_bytes, per_byte):
-    """(score, net gain, reason it cannot be taken or "")."""
+    """(score, net gain, reason it cannot be taken or "", whether the gain was priced or is a bound)."""
     if move.together:
-        return _judged(ev, move, config, limits, used_bytes, per_byte, *_set_gain(ev, move, config, write_cost))
+        gain = _set_gain(ev, move, config, write_cost)
+        return *_judged(ev, move, config, limits, used_bytes, per_byte, *gain), True
     after = [c for c in config if c is not move.replaces] + [move.add]
     covered = _covered_by(move.add, [c for c in config if c is not move.replaces])
     if covered:
-        return 0.0, 0.0, covered
+        return 0.0, 0.0, covered, True
     items = ev.scored(move.add)
-    gain, base = ev.change(items, config, after) if move.replaces else ev.gain_of(items, config, move.add)
-    extra_bytes = ev.size(move.add) - (ev.size(move.replaces) if move.replaces else 0)
     overhead = 0.0 if move.replaces else write_cost(move.add)
-    return _judged(ev, move, config, limits, used_bytes, per_byte, gain, base, extra_bytes, overhead)
+
+    def enough(bound: float, base: float) -> bool:
+        return bound > overhead and not (base and bound / base < limits.min_improvement)
+
+    gain, base, priced = ev.change(items, config, after, enough) if move.replaces \
+        else ev.gain_of(items, config, move.add, enough)
+    extra_bytes = ev.size(move.add) - (ev.size(move.replaces) if move.replaces else 0)
+    return *_judged(ev, move, config, limits, used_bytes, per_byte, gain, base, extra_bytes, overhead,
+                    "" if priced else "at most "), priced
 
 
 def _set_gain(ev: Evaluator, move: Move, config, write_cost):
@@ -637,7 +695,8 @@ def _set_gain(ev: Evaluator, move: Move, config, write_cost):
 
 
 def _judged(ev: Evaluator, move: Move, config, limits: Limits, used_bytes, per_byte, gain, base,
-            extra_bytes, overhead):
+            extra_bytes, overhead, bound: str = ""):
+    """``bound``: "at most " when ``gain`` is an upper bound, not priced (see ``Evaluator.gain_of``)."""
     net = gain - overhead
     if gain <= 0:
         overlap = _overlapping(move.add, config)
@@ -645,9 +704,9 @@ def _judged(ev: Evaluator, move: Move, config, limits: Limits, used_bytes, per_b
             return 0.0, net, f"covered by {overlap}, chosen: no further gain"
         return 0.0, net, "no plan uses it: the planner's cost does not drop"
     if net <= 0:
-        return 0.0, net, f"write cost: {overhead:,.0f} of maintenance outweighs {gain:,.0f} of gain"
+        return 0.0, net, f"write cost: {overhead:,.0f} of maintenance outweighs {bound}{gain:,.0f} of gain"
     if base and gain / base < limits.min_improvement:
-        return 0.0, net, (f"too little gain: {100 * gain / base:.1f}% < "
+        return 0.0, net, (f"too little gain: {bound}{100 * gain / base:.1f}% < "
                           f"{100 * limits.min_improvement:.0f}% of the cost of the statements it serves")
     if move.replaces is None and limits.max_indexes is not None and \
             len(config) + len(move.together or [move.add]) > limits.max_indexes:

@@ -185,8 +185,31 @@ def test_the_greedys_kept_baseline_prices_as_from_scratch_across_configurations(
                 fresh = Evaluator(w, items)
                 assert kept.gain_of(scored, config, spec) == pytest.approx(fresh.gain_of(scored, config, spec))
                 after = [c for c in config if c is not spec] + [spec]
-                assert kept.change(scored, config, after) == pytest.approx(
+                assert kept.change(scored, config, after)[:2] == pytest.approx(
                     fresh.delta(scored, config, after, exact=False))
+
+
+def test_a_gain_not_worth_pricing_is_bounded_without_an_explain(shop_dsn, shop_snapshot):
+    """A statement's cost cannot drop below zero, so its cost today bounds what a candidate saves
+    on it: when that bound already fails the thresholds, the greedy EXPLAINs nothing for the
+    candidate, and the bound is never below the gain pricing would have found."""
+    items, candidates = _problem(shop_snapshot)
+    with WhatIf.open(shop_dsn) as w:
+        ev = Evaluator(w, items)
+        config, bounded = candidates[:1], 0
+        for spec in candidates[1:]:
+            scored = ev.scored(spec)
+            ev.gain_of(scored, config, candidates[0])  # the baseline, priced here
+            calls = w.explain_calls
+            bound, total, priced = ev.gain_of(scored, config, spec, enough=lambda b, t: False)
+            assert w.explain_calls == calls
+            gain, total_priced, priced_now = Evaluator(w, items).gain_of(scored, config, spec)
+            assert priced_now and total == pytest.approx(total_priced)
+            assert bound >= gain - 1e-6 * max(abs(gain), 1.0)
+            if priced:  # nothing to price: the bound is the gain
+                assert bound == pytest.approx(gain)
+            bounded += not priced
+    assert bounded
 
 
 def test_plans_made_by_this_run_spare_the_explain_without_indexes(shop_dsn, tmp_path):
