@@ -68,7 +68,7 @@ class Pipeline:
 
     def add_queries(self, paths: Sequence[Path]) -> None:
         """Add statements from SQL files to the workload, planned on --dsn when given."""
-        from advisor.analyze import fewer_collections
+        from advisor.collector import fewer_collections
         from advisor.workload_files import load_queries
 
         with fewer_collections():

@@ -12,15 +12,12 @@ share of workload time they touch. A rule that fails is reported as a note, neve
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from advisor.analyze.context import Context, finite, finite_sum
 from advisor.analyze.shapes import extract_shape, extract_shapes
+from advisor.collector import fewer_collections
 from advisor.model import SEVERITIES, Analysis, Finding, Snapshot
 
-__all__ = ["analyze", "extract_shape", "extract_shapes", "fewer_collections", "run_rules", "summary"]
+__all__ = ["analyze", "extract_shape", "extract_shapes", "run_rules", "summary"]
 
 
 def analyze(snapshot: Snapshot, config=None) -> Analysis:
@@ -37,20 +34,6 @@ def analyze(snapshot: Snapshot, config=None) -> Analysis:
     if problems:
         result.snapshot_summary["rule_errors"] = problems
     return result
-
-
-@contextmanager
-def fewer_collections(threshold: int = 50_000) -> Iterator[None]:
-    """Collect garbage less often while parsing and analysing: the parsed trees the caches keep
-    alive make each full collection scan more, so at the default threshold the collector's time
-    grew with the workload (5,000 statements: 3.1x a bare parse; 1.5x with this; reading and
-    planning them spent 1.0 s of 4 s CPU collecting, 0.2 s with this)."""
-    old = gc.get_threshold()
-    gc.set_threshold(threshold, old[1], old[2])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
 
 
 def run_rules(context: Context, config) -> tuple[list[Finding], list[str]]:

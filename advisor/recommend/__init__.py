@@ -105,10 +105,12 @@ def recommend(dsn: str, snapshot: Snapshot, analysis: Analysis,
     ``planned_here``: the snapshot's plans were made on ``dsn`` by this run (a capture or
     ``--queries``, not a snapshot file), so a statement's cost without any new index is read
     from its plan instead of EXPLAINed again."""
+    from advisor.collector import fewer_collections
     from advisor.recommend.plan import build_plan
 
-    return build_plan(dsn, snapshot, analysis, settings or RecommendSettings(), on_progress,
-                      planned_here=planned_here)
+    with fewer_collections():
+        return build_plan(dsn, snapshot, analysis, settings or RecommendSettings(), on_progress,
+                          planned_here=planned_here)
 
 
 __all__ = ["RecommendSettings", "parse_size", "recommend"]
