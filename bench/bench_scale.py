@@ -9,10 +9,12 @@ pg_stat_statements so the workload is the SQL file alone. For each size N, in fr
 processes (their peak RSS is the memory figure) and one after the other:
 
 - the floor: ``sqlglot.parse_one`` of each statement, then one EXPLAIN of each on one connection
-  (its generic plan for a ``$n`` statement: PREPARE, EXPLAIN EXECUTE, DEALLOCATE), measured before
-  and after the advisor's run, the mean of the two;
+  (its generic plan for a ``$n`` statement: PREPARE, EXPLAIN EXECUTE, DEALLOCATE);
 - the advisor: ``Pipeline.from_options(dsn, queries=[file])`` then ``analyze(recommend=True)``,
   as `advisor analyze --dsn ... --queries FILE` does, with the default settings.
+
+The machine is shared: the advisor runs ``--repeat`` times (3), each between two floor runs, and
+the medians of both are compared (each run's figures are printed too).
 
 Quality (at the first size): the selection with workload compression and without, each chosen
 set then priced over every statement alone (weight x planner cost with all chosen indexes).
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,12 +34,13 @@ import time
 from pathlib import Path
 
 SIZES = (1000, 5000, 10000)
+REPEAT = 3  # advisor runs per size (the median is reported), each between two floor runs
 QUICK_SIZES = (200, 500)
 SEED = 0
 TARGET_FLOOR_RATIO, TARGET_FLAT, TARGET_MEMORY_MB, TARGET_QUALITY = 5.0, 1.5, 1024, 0.02
 
 
-def run(sizes=SIZES, scale: float = 1.0, quality: bool = True) -> dict:
+def run(sizes=SIZES, scale: float = 1.0, quality: bool = True, repeat: int = REPEAT) -> dict:
     """Load the database, then measure each size; the figures as a dict."""
     from advisor.embedded import EmbeddedPostgres
     from bench.scale_workload import generate, write_queries
@@ -49,18 +53,27 @@ def run(sizes=SIZES, scale: float = 1.0, quality: bool = True) -> dict:
         for n in sizes:
             path = Path(tmp) / f"q{n}.sql"
             write_queries(generate(n, seed=SEED), path)
-            before = _child(["--floor", str(path)], dsn)
-            advisor = _child(["--advisor", str(path)], dsn)
-            after = _child(["--floor", str(path)], dsn)
-            row = {"n": n, "floor_s": (before["seconds"] + after["seconds"]) / 2,
-                   "floor_runs": [before["seconds"], after["seconds"]], **advisor}
-            print(f"scale: {n} statements: {advisor['seconds']:.1f} s, floor {row['floor_s']:.1f} s",
+            row = measure(dsn, path, repeat)
+            print(f"scale: {n} statements: {row['seconds']:.1f} s, floor {row['floor_s']:.1f} s",
                   file=sys.stderr, flush=True)
-            result["sizes"].append(row)
+            result["sizes"].append({"n": n, **row})
         if quality:
             path = Path(tmp) / f"q{sizes[0]}.sql"
             result["quality"] = _child(["--quality", str(path)], dsn)
     return result
+
+
+def measure(dsn: str, path: Path, repeat: int) -> dict:
+    """The median of ``repeat`` advisor runs, each between two floor runs (floor, advisor, floor,
+    advisor, ..., floor), next to the median floor: both see the machine's load of the moment."""
+    floors = [_child(["--floor", str(path)], dsn)["seconds"]]
+    runs = []
+    for _ in range(repeat):
+        runs.append(_child(["--advisor", str(path)], dsn))
+        floors.append(_child(["--floor", str(path)], dsn)["seconds"])
+    runs.sort(key=lambda r: r["seconds"])
+    return {**runs[len(runs) // 2], "floor_s": statistics.median(floors), "floor_runs": floors,
+            "advisor_runs": [r["seconds"] for r in runs]}
 
 
 def load(dsn: str, scale: float) -> None:
@@ -186,9 +199,9 @@ def rows(result: dict) -> list[dict]:
         per = r["seconds"] / r["n"]
         out.append({
             "statements": r["n"],
-            "advisor wall time": f"{r['seconds']:.1f} s",
+            "advisor wall time": f"{r['seconds']:.1f} s ({_runs(r.get('advisor_runs', []))})",
             "load + plan / analyze / recommend": f"{r['load_s']:.1f} / {r['analyze_s']:.1f} / {r['recommend_s']:.1f} s",
-            "floor (parse + 1 EXPLAIN each)": f"{r['floor_s']:.1f} s ({r['floor_runs'][0]:.1f}, {r['floor_runs'][1]:.1f})",
+            "floor (parse + 1 EXPLAIN each)": f"{r['floor_s']:.1f} s ({_runs(r['floor_runs'])})",
             "advisor / floor": f"{r['seconds'] / r['floor_s']:.2f}×",
             "EXPLAINs (planning + what-if)": f"{r['planned']} + {r['whatif_explains']}",
             "statements with candidates, as templates": r["templates"],
@@ -197,6 +210,10 @@ def rows(result: dict) -> list[dict]:
             "indexes / statements served": f"{r['creates']} / {r['statements_served']}",
         })
     return out
+
+
+def _runs(seconds: list[float]) -> str:
+    return ", ".join(f"{s:.1f}" for s in seconds)
 
 
 def verdicts(result: dict) -> list[str]:
@@ -232,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--scale", type=float, default=1.0, help="rows: 1 = about 2M")
     parser.add_argument("--no-quality", action="store_true")
+    parser.add_argument("--repeat", type=int, default=REPEAT, help="advisor runs per size (median)")
     parser.add_argument("--dsn", help=argparse.SUPPRESS)
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--advisor", type=Path, help=argparse.SUPPRESS)
@@ -241,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(args, mode):
             print(json.dumps(fn(args.dsn, getattr(args, mode))))
             return 0
-    result = run(args.sizes, args.scale, quality=not args.no_quality)
+    result = run(args.sizes, args.scale, quality=not args.no_quality, repeat=args.repeat)
     from bench.report import markdown_table
 
     print(markdown_table(rows(result)))

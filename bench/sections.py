@@ -67,10 +67,10 @@ def _scaling(ctx: Context) -> SectionResult:
         *bench_scale.verdicts(result),
         f"bench.bench_scale.run({', '.join(map(str, sizes))}): bench.scale_workload's help-desk "
         f"database (scale {result['scale']:g}, loaded in {result['load_s']:.0f} s) and N distinct "
-        "statements (seed 0); each size in fresh processes, one run each: the floor (sqlglot parse "
-        "+ one EXPLAIN of each statement, before and after the advisor, the mean), then `advisor "
-        "analyze --queries` as Pipeline.from_options + analyze (default settings); peak memory is "
-        "the advisor process's maximum RSS."])
+        "statements (seed 0); each size in fresh processes: the floor (sqlglot parse + one EXPLAIN "
+        f"of each statement) and `advisor analyze --queries` as Pipeline.from_options + analyze "
+        f"(default settings), {bench_scale.REPEAT} advisor runs each between two floor runs, the "
+        "medians compared (every run in brackets); peak memory is the advisor process's maximum RSS."])
 
 
 def _report(ctx: Context) -> SectionResult:
