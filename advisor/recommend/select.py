@@ -167,11 +167,18 @@ class Evaluator:
 
     def _usable(self, item: Item, leads: dict[tuple[str, str], list[IndexSpec]]) -> list[IndexSpec]:
         found: dict[tuple, IndexSpec] = {}
+        cuts = None
         for lead in item.leads():
-            for spec in leads.get(lead, ()):
-                cut = _memo(self._cuts, item, spec, effective)
-                if cut is not None:
-                    found.setdefault(cut.key(), cut)
+            specs = leads.get(lead)
+            if not specs:
+                continue
+            cuts = cuts if cuts is not None else _slot(self._cuts, item)
+            for spec in specs:  # _memo's lookup, inline: the hottest loop of the selection
+                known = cuts.get(id(spec))
+                if known is None or known[0] is not spec:
+                    known = cuts[id(spec)] = (spec, effective(item, spec))
+                if known[1] is not None:
+                    found.setdefault(known[1].key(), known[1])
         return list(found.values())
 
     def total(self, config: list[IndexSpec]) -> float:

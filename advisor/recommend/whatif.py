@@ -97,11 +97,13 @@ class WhatIf:
         grouped by the indexes they want so each is created once."""
         keys: list[tuple] = []
         misses: dict[tuple, tuple] = {}
+        costs = self._costs
         for sql, indexes, tables, key in requests:  # the hot path: most are cached
-            within = indexes if tables is None else [i for i in indexes if i.table in tables]
-            cache_key = (key or fingerprint(sql), frozenset([i.key() for i in within]))
+            cache_key = (key or fingerprint(sql), frozenset(
+                [i.key() for i in indexes if tables is None or i.table in tables]))
             keys.append(cache_key)
-            if cache_key not in self._costs and cache_key not in misses:
+            if cache_key not in costs and cache_key not in misses:
+                within = [i for i in indexes if tables is None or i.table in tables]
                 misses[cache_key] = (sql, {i.key(): i for i in within},
                                      None if tables is None else set(tables))
         if misses:
@@ -109,7 +111,7 @@ class WhatIf:
             plans = self._explain_many([misses[k] for k in order])
             for cache_key, plan in zip(order, plans, strict=True):
                 self._costs[cache_key] = robust_cost(plan, self.reltuples)
-        return [self._costs[k] for k in keys]
+        return [costs[k] for k in keys]
 
     def seed(self, key: str, plan: dict) -> None:
         """Take ``plan``, made on this server moments ago with no hypothetical index, as the
