@@ -147,7 +147,7 @@ def advisor(dsn: str, path: Path) -> dict:
 def _import_modules() -> None:
     """The advisor's modules imported before the clock starts, as the floor's are: importing is
     not work on the workload (and where bytecode is not cached, as with PYTHONDONTWRITEBYTECODE,
-    it compiles every module, about a second)."""
+    it compiles every module: about 0.6 s)."""
     import advisor.analyze  # noqa: F401
     import advisor.recommend.plan  # noqa: F401
     from rules import all_rules
@@ -213,7 +213,7 @@ def rows(result: dict) -> list[dict]:
         per = r["seconds"] / r["n"]
         out.append({
             "statements": r["n"],
-            "advisor wall time": f"{r['seconds']:.1f} s ({_runs(r.get('advisor_runs', []))})",
+            "advisor wall time": f"{r['seconds']:.1f} s ({_runs(r['advisor_runs'])})",
             "load + plan / analyze / recommend": f"{r['load_s']:.1f} / {r['analyze_s']:.1f} / {r['recommend_s']:.1f} s",
             "floor (parse + 1 EXPLAIN each)": f"{r['floor_s']:.1f} s ({_runs(r['floor_runs'])})",
             "advisor / floor": f"{r['seconds'] / r['floor_s']:.2f}×",
