@@ -95,7 +95,9 @@ def _tpch(ctx: Context) -> SectionResult:
         "embedded PostgreSQL 15 in the README's state (CHECKPOINT, VACUUM, ANALYZE until every "
         "page is all-visible); budgets in MB of 10^6 bytes; RC = estimated workload cost with the "
         "chosen indexes / without (HypoPG); reference columns: the lower of the README's two runs "
-        "(2026-12-01) per algorithm."])
+        f"(2026-12-01) per algorithm; the advisor likewise on {tpch.LOADS} fresh loads, the lower RC "
+        "per budget in bold, each load's in brackets (ANALYZE's sample moves RC by up to a point "
+        "between loads), the other columns from the load of the bold figure."])
 
 
 SECTIONS = [

@@ -23,7 +23,10 @@ within the budget. Under the table, the per-query floor: each query with its own
 the candidates, no budget - how far any selection could go in this database.
 
 ANALYZE's sample moves RC by up to a point between loads (the README: two fresh loads in the
-same state differ by 1.8 % in no-index cost), so compare within one run.
+same state differ by 1.8 % in no-index cost; here 64.37 % and 65.63 % at 200 MB on two loads of
+one day), so compare code within one load. Against the README's bar, which is the lower of its
+two runs per budget, ``run`` does the same: ``LOADS`` fresh loads, the lower RC per budget kept,
+every load's figure shown.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ REFERENCE = {  # budget MB: (Extend, DB2Advis, Relaxation, DTA-like, best), RC i
 EXTEND_SECONDS = (4, 21)  # Extend's runtime range in the README's runs
 RUNTIME_FACTOR = 3  # the target: at most this many times Extend's runtime
 SETTLE_TRIES = 5
+LOADS = 2  # fresh loads per run: ANALYZE's sample moves RC by up to a point (see the docstring)
 
 
 def generate(data_dir: Path) -> Path:
@@ -242,15 +246,27 @@ def _label(spec) -> str:
 
 
 def run(budgets_mb=BUDGETS_MB, *, data_dir: Path = DEFAULT_DATA, max_width: int = 3,
-        plain: bool = False) -> list[dict]:
-    """Generate (cached), load into a throwaway PostgreSQL 15, select at each budget."""
+        plain: bool = False, loads: int = LOADS) -> list[dict]:
+    """Generate (cached); on each of ``loads`` fresh loads into a throwaway PostgreSQL 15, select
+    at each budget. Per budget the row of the load with the lower RC, as the README's bar is the
+    lower of its two runs; ``rc_runs`` holds every load's RC."""
+    generate(Path(data_dir))
+    runs = [_one_load(budgets_mb, Path(data_dir), max_width, plain) for _ in range(loads)]
+    best = []
+    for rows in zip(*runs, strict=True):
+        row = dict(min(rows, key=lambda r: r["rc"]))
+        row["rc_runs"] = [r["rc"] for r in rows]
+        best.append(row)
+    return best
+
+
+def _one_load(budgets_mb, data_dir: Path, max_width: int, plain: bool) -> list[dict]:
     from advisor.embedded import EmbeddedPostgres
 
-    generate(Path(data_dir))
     pg = EmbeddedPostgres(settings=DEFAULT_PLANNER)
     try:
         started = time.monotonic()
-        load(pg.dsn, Path(data_dir))
+        load(pg.dsn, data_dir)
         print(f"tpch: loaded scale 1 in {time.monotonic() - started:.0f} s", file=sys.stderr)
         return select_at_budgets(pg.dsn, budgets_mb, max_width=max_width, plain=plain)
     finally:
@@ -259,7 +275,7 @@ def run(budgets_mb=BUDGETS_MB, *, data_dir: Path = DEFAULT_DATA, max_width: int 
 
 def render(rows: list[dict]) -> str:
     """A markdown table: the advisor's RC next to the README's reference figures."""
-    lines = ["| budget (MB) | advisor RC | runtime (s) | EXPLAINs | size (MB) | Extend | DB2Advis "
+    lines = ["| budget (MB) | advisor RC (each load) | runtime (s) | EXPLAINs | size (MB) | Extend | DB2Advis "
              "| Relaxation | DTA-like | best | vs best |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -267,8 +283,9 @@ def render(rows: list[dict]) -> str:
         cells = " | ".join(f"{v:.2f} %" if v is not None else "-" for v in ref)
         diff = f"{r['rc'] - ref[4]:+.2f} pt" if ref[4] is not None else "-"
         size = f"{r['size_mb']}" + ("" if r.get("within_budget", True) else " (over!)")
-        lines.append(f"| {r['budget_mb']} | **{r['rc']:.2f} %** | {r['runtime_s']:.1f} | "
-                     f"{r['explain_calls']} | {size} | {cells} | {diff} |")
+        runs = " / ".join(f"{v:.2f}" for v in r.get("rc_runs", []))
+        lines.append(f"| {r['budget_mb']} | **{r['rc']:.2f} %**{f' ({runs})' if runs else ''} | "
+                     f"{r['runtime_s']:.1f} | {r['explain_calls']} | {size} | {cells} | {diff} |")
     if rows:
         worst = max(r["runtime_s"] for r in rows)
         limit = RUNTIME_FACTOR * EXTEND_SECONDS[1]
@@ -289,13 +306,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--dsn", help="an already loaded TPC-H database (skips generate and load)")
     parser.add_argument("--max-width", type=int, default=3)
+    parser.add_argument("--loads", type=int, default=LOADS, help="fresh loads; the lower RC per budget")
     parser.add_argument("--plain", action="store_true",
                         help="plain-column B-tree candidates only (the paper's candidate kind)")
     args = parser.parse_args(argv)
     if args.dsn:
         rows = select_at_budgets(args.dsn, args.budgets, max_width=args.max_width, plain=args.plain)
     else:
-        rows = run(args.budgets, data_dir=args.data_dir, max_width=args.max_width, plain=args.plain)
+        rows = run(args.budgets, data_dir=args.data_dir, max_width=args.max_width, plain=args.plain,
+                   loads=args.loads)
     print(render(rows))
     for r in rows:
         print(f"{r['budget_mb']} MB: {', '.join(r['indexes'])}")
