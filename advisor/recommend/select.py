@@ -35,6 +35,7 @@ import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from advisor.errors import AdvisorError
 from advisor.model import IndexSpec
@@ -60,14 +61,11 @@ class Item:
     proposed: dict[tuple, int] = field(default_factory=dict)  # candidate key -> rank in its list
     together: list[tuple[IndexSpec, ...]] = field(default_factory=list)  # used only all at once (an OR)
 
+    @cached_property
     def leads(self) -> list[tuple[str, str]]:
-        """Every (table, column) an index may lead with to serve it; kept once computed (the
-        selection asks it for every configuration; ``attrs`` is not changed after)."""
-        try:
-            return self.__dict__["_leads"]
-        except KeyError:
-            found = self.__dict__["_leads"] = [(t, c) for t, columns in self.attrs.items() for c in columns]
-            return found
+        """Every (table, column) an index may lead with to serve it (the selection asks it for
+        every configuration; ``attrs`` is not changed after)."""
+        return [(t, c) for t, columns in self.attrs.items() for c in columns]
 
 
 @dataclass
@@ -168,7 +166,7 @@ class Evaluator:
     def _usable(self, item: Item, leads: dict[tuple[str, str], list[IndexSpec]]) -> list[IndexSpec]:
         found: dict[tuple, IndexSpec] = {}
         cuts = None
-        for lead in item.leads():
+        for lead in item.leads:
             specs = leads.get(lead)
             if not specs:
                 continue
