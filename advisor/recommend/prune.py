@@ -1,5 +1,5 @@
 """Candidate pruning before costing: what no statement can use, what another candidate dominates,
-and, past a per-table cap, the candidates whose statements cost least.
+and, past a per-table cap, the candidates whose statements can save least per candidate.
 
     >>> from advisor.model import IndexSpec
     >>> a, ab = IndexSpec("public.t", ["a"]), IndexSpec("public.t", ["a", "b"])
@@ -17,9 +17,12 @@ per distinct list of columns read) would make that quadratic. So, before any EXP
 - without a storage budget, a candidate that is a key prefix of another one proposed for every
   statement it was proposed for is dropped: the wider one serves all its searches (under a
   budget the narrower one is kept, as the cheaper option);
-- past ``MAX_PER_TABLE`` candidates on one table, the rest are dropped, ranked by the weighted
-  cost of the statements that proposed them (what they could save at most), then by their rank
-  in those statements' lists (best guess first).
+- past ``MAX_PER_TABLE`` candidates on one table, the rest are dropped. A candidate ranks by
+  what the statements that proposed it could save at most (their weighted cost), each
+  statement's share split evenly among the candidates it proposes on that table; then by its rank
+  in those lists (best guess first). Split, a heavy statement's tenth alternative does not crowd
+  out a lighter statement's only covering index (TPC-H Q6: a scan that only an index-only scan
+  of ``(l_shipdate) INCLUDE (...)`` serves).
 
 Every dropped candidate gets its reason, like the ones the selection turns down.
 """
@@ -91,7 +94,10 @@ def _capped(candidates: list[IndexSpec], proposers: dict[tuple, list[Item]],
         by_table.setdefault(spec.table, []).append(spec)
     kept, rejected = [], []
     for table, specs in by_table.items():
-        ranked = sorted(specs, key=lambda s: (-sum(worth[i.key] for i in proposers[s.key()]),
+        mine = {s.key() for s in specs}
+        share = {i.key: worth[i.key] / sum(1 for k in i.proposed if k in mine)
+                 for s in specs for i in proposers[s.key()]}
+        ranked = sorted(specs, key=lambda s: (-sum(share[i.key] for i in proposers[s.key()]),
                                               min(i.proposed[s.key()] for i in proposers[s.key()]),
                                               len(s.columns) + len(s.include)))
         kept += ranked[:cap]

@@ -64,6 +64,22 @@ def test_pruning_caps_each_table_and_says_why():
     assert all("per-table cap" in why and "public.t has 6 candidates" in why for _, why in rejected)
 
 
+def test_pruning_shares_a_statement_s_cost_among_its_candidates():
+    """A heavy statement with many alternatives does not crowd out a lighter one's few: each
+    statement's weighted cost is shared among the candidates it proposes on the table."""
+    heavy = [IndexSpec(T, [c]) for c in "abcdef"]
+    light = [IndexSpec(T, ["x"]), IndexSpec(T, ["x"], include=["y"])]
+    items = [Item("heavy", "SELECT 1", 1.0, frozenset({T}), {T: set("abcdef")},
+                  proposed={s.key(): n for n, s in enumerate(heavy)}),
+             Item("light", "SELECT 2", 1.0, frozenset({T}), {T: {"x"}},
+                  proposed={s.key(): n for n, s in enumerate(light)})]
+    costs = {"heavy": 300.0, "light": 100.0}  # 50 a candidate against 50: the light one's keep up
+    kept, rejected = prune(heavy + light, items, lambda some: [costs[i.key] for i in some],
+                           budgeted=True, max_per_table=6)
+    assert {s.key() for s in light} <= {s.key() for s in kept}
+    assert [s.columns for s, _ in rejected] == [["e"], ["f"]]  # the heavy one's last guesses
+
+
 def test_pruning_keeps_a_prefix_under_a_budget_and_drops_it_without_one():
     a, ab = IndexSpec(T, ["a"]), IndexSpec(T, ["a", "b"])
     item = Item("f", "SELECT 1", 1.0, frozenset({T}), {T: {"a", "b"}}, proposed={a.key(): 1, ab.key(): 0})
