@@ -431,7 +431,8 @@ def _creates(ev: Evaluator, chosen: list[IndexSpec], refined: Refined, clock: Cl
             if after < without:  # a template's statements each, at its representative's costs
                 gains += [StatementGain(key, weight, round(before, 2), round(after, 2))
                           for key, weight in item.members or [(item.key, item.weight)]]
-        saved = clock.saved_ms(ev, spec, chosen) if clock.measured else None
+        timed = any(g.statement in clock.times for g in gains)  # SQL files' statements have no time
+        saved = clock.saved_ms(ev, spec, chosen) if timed else None
         writes = write_cost.describe(spec)
         table = catalog.table(spec.table)
         evidence = {"time_saved_ms": None if saved is None else round(saved, 2),
@@ -462,7 +463,7 @@ def _reason(gains: list[StatementGain], saved: float | None, clock: Clock, write
     parts = [f"lowers the planner cost of {len(gains)} statement(s)"
              + (f" by {100.0 * (before - after) / before:.0f}%" if before > 0 else "")]
     parts.append(clock.describe(saved) + " saved" if saved is not None
-                 else "no measured time: chosen on planner cost alone")
+                 else "no measured time for its statements: chosen on planner cost alone")
     broken = writes.get("hot_updates_broken") or []
     if broken:
         rows = sum(u["rows"] for u in broken)

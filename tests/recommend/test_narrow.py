@@ -201,6 +201,16 @@ def test_an_index_serving_a_statement_without_measured_time_is_judged_on_cost(pg
     assert created.index.columns[0] == "kind"  # the file's statement has no time to fall short of
 
 
+def test_an_index_for_untimed_statements_alone_does_not_claim_a_measured_saving(pg, db):
+    timed = _timed_count(pg, db, runs=9)  # measured time, but on another index's statement
+    from_file = Statement("SELECT id, price FROM items WHERE shop_id = $1 ORDER BY created_at DESC LIMIT 5",
+                          source="file", weight=50)
+    plan = recommend(db, replace(timed, statements=timed.statements + [from_file]), Analysis(), RecommendSettings())
+    (created,) = _creates(plan, "items")
+    assert "no measured time for its statements: chosen on planner cost alone" in created.reason
+    assert "measured statement time" not in created.reason and "time_saved_ms" not in created.evidence
+
+
 def test_narrowing_keeps_the_workloads_remaining_cost_and_time_within_the_tolerance(db):
     from advisor.recommend.timing import Clock
 
