@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from advisor.analyze.plans import PlanEvidence
 from advisor.analyze.selectivity import kept
+from advisor.ddl import quote_ident
 from advisor.model import Predicate, QueryShape, TableAccess
 
 EQUALITY = ("=", "in", "any", "is null")
@@ -56,10 +57,30 @@ def percent(fraction: float | None) -> str:
     return f"{value:.0f}%" if value >= 10 else f"{value:.2g}%"
 
 
+def time_share(work: dict) -> str:
+    """``12% of total execution time``, from ``workload_evidence``; statements from SQL files have
+    no measured time, and then say so rather than claim 0%."""
+    if not work.get("total_time_ms"):
+        return "no measured execution time"
+    return f"{percent(work['share_of_total_time'])} of total execution time"
+
+
 def short_sql(sql: str, width: int = 90) -> str:
     text = " ".join(sql.split())
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def ddl_columns(columns: list[str]) -> str:
-    return ", ".join(c if "(" not in c or c.startswith("(") else f"({c})" for c in columns)
+    """Index keys as DDL: names quoted as needed, expressions in parentheses.
+
+    >>> ddl_columns(["CustomerId", "placed DESC", "lower(email)"])
+    '"CustomerId", placed DESC, (lower(email))'
+    """
+    return ", ".join(_ddl_key(c) for c in columns)
+
+
+def _ddl_key(column: str) -> str:
+    if "(" in column:
+        return column if column.startswith("(") else f"({column})"
+    name, desc = (column[:-5], " DESC") if column.endswith(" DESC") else (column, "")
+    return quote_ident(name) + desc

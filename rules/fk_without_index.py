@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from advisor.analyze.indexes import index_with_prefix
+from advisor.ddl import qualified
 from advisor.model import Finding, ForeignKey
 from rules._base import Docs, Example, Rule
 from rules._build import snapshot, stmt
-from rules._common import EQUALITY, percent
+from rules._common import EQUALITY, ddl_columns, time_share
 
 
 def check(ctx) -> Iterable[Finding]:
@@ -52,9 +53,9 @@ def _finding(ctx, fk: ForeignKey, uses: dict[str, list]) -> Finding:
     work = ctx.workload_evidence(statements)
     return ctx.finding(
         f"Foreign key {fk.name} on {fk.table} ({columns}) has no index, and the workload {said}",
-        f"Create an index: CREATE INDEX CONCURRENTLY ON {fk.table} ({columns}); joins and lookups "
+        f"Create an index: CREATE INDEX CONCURRENTLY ON {qualified(fk.table)} ({ddl_columns(fk.columns)}); joins and lookups "
         f"by {columns} and deletes of {fk.ref_table} rows then stop scanning {fk.table} "
-        f"(these statements take {percent(work['share_of_total_time'])} of total execution time).",
+        f"(these statements: {time_share(work)}).",
         table=fk.table, statements=[s.fingerprint for s in statements],
         evidence={"foreign_key": fk.name, "columns": fk.columns, "references": fk.ref_table,
                   "table_rows": ctx.rows(fk.table), "uses": sorted(uses), **work})

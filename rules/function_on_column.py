@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from advisor.analyze.indexes import indexes_on_column, leading_index
+from advisor.ddl import qualified
 from advisor.model import Finding
 from rules._base import Docs, Example, Rule
 from rules._build import index_scan, seq_scan, snapshot, stmt
@@ -40,7 +41,7 @@ def _finding(ctx, table: str, expression: str, hits: list) -> Finding:
     defeated = f"; index {plain[0].name} on ({column}) cannot be used" if plain else ""
     rewrite = _rewrite(function, column)
     indexable = not _time_zone_dependent(ctx, table, column, function)
-    help = (f"Create an expression index: CREATE INDEX CONCURRENTLY ON {table} (({expression})); "
+    help = (f"Create an expression index: CREATE INDEX CONCURRENTLY ON {qualified(table)} (({expression})); "
             f"or {rewrite}." if indexable else
             f"Rewrite the filter: {rewrite}. (An expression index cannot be built: converting "
             f"timestamptz depends on the TimeZone setting, so the expression is not immutable.)")

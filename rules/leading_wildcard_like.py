@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from advisor.ddl import qualified
 from advisor.model import Finding, Predicate
 from rules._base import Docs, Example, Rule
 from rules._build import seq_scan, snapshot, stmt, trace
+from rules._common import ddl_columns
 
 EXTENSION = "pg_trgm"
 
@@ -56,7 +58,7 @@ def _finding(ctx, table: str, column: str, hits: list) -> Finding:
     statements = list({s.fingerprint: s for s, _, _ in hits}.values())
     ops = sorted({p.op.upper() for _, p, _ in hits})
     confidence = "low" if all(c == "low" for _, _, c in hits) else "high"
-    create = f"CREATE INDEX CONCURRENTLY ON {table} USING gin ({column} gin_trgm_ops)"
+    create = f"CREATE INDEX CONCURRENTLY ON {qualified(table)} USING gin ({ddl_columns([column])} gin_trgm_ops)"
     if EXTENSION in ctx.catalog.extensions:
         help, available = f"Create a trigram index: {create}.", "installed"
     elif EXTENSION in ctx.catalog.available_extensions:

@@ -11,10 +11,19 @@ from collections.abc import Iterable
 
 from advisor.analyze.indexes import index_with_prefix, leading_index
 from advisor.analyze.selectivity import kept
+from advisor.ddl import qualified
 from advisor.model import ColumnStats, Finding, Statement
 from rules._base import Docs, Example, Rule
 from rules._build import hash_join, index_scan, limit_sort, seq_scan, snapshot, stmt
-from rules._common import UNSELECTIVE, access_for, ddl_columns, index_columns, percent, selective_equalities
+from rules._common import (
+    UNSELECTIVE,
+    access_for,
+    ddl_columns,
+    index_columns,
+    percent,
+    selective_equalities,
+    time_share,
+)
 
 REASONS = {"seq-scan": "filter", "nested-loop-scan": "join", "join-scan": "join", "sort-limit": "sort",
            "index-filter": "index-filter"}
@@ -131,9 +140,8 @@ def _finding(ctx, table: str, columns: list[str], hits: list) -> Finding:
         message = (f"{table} ({rows:,.0f} rows) is sorted on {names} to return the first rows of a "
                    f"LIMIT; no index provides that order")
     work = ctx.workload_evidence(statements)
-    help = (f"Create an index: CREATE INDEX CONCURRENTLY ON {table} ({ddl_columns(columns)}); "
-            f"it serves {len(statements)} statement(s), {percent(work['share_of_total_time'])} of "
-            f"total execution time.")
+    help = (f"Create an index: CREATE INDEX CONCURRENTLY ON {qualified(table)} ({ddl_columns(columns)}); "
+            f"it serves {len(statements)} statement(s), {time_share(work)}.")
     details = {"reason": reason, "reasons": sorted({r for _, _, r in hits}), "plan_node": evidence.to_dict(), "table_rows": rows,
                "index_columns": columns, "rows_removed": evidence.rows_removed,
                "selectivity": evidence.selectivity, **work}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from advisor.analyze.indexes import normal_expression
+from advisor.ddl import qualified
 from advisor.model import Finding, Index
 from rules._base import Docs, Example, Rule
 from rules._build import snapshot
@@ -64,7 +65,7 @@ def _finding(ctx, drop: Index, keeper: Index) -> Finding:
     return ctx.finding(
         f"Index {drop.name} ({', '.join(drop.columns)}) {how} {keeper.name} "
         f"({', '.join(keeper.columns)}) on {drop.table}",
-        f"Drop it: DROP INDEX CONCURRENTLY {drop.qualname}; {keeper.name} serves the same searches"
+        f"Drop it: DROP INDEX CONCURRENTLY {qualified(drop.qualname)}; {keeper.name} serves the same searches"
         f"{'' if same else ' by its leading columns'}, and each write maintains one index fewer.",
         table=drop.table,
         evidence={"index": drop.qualname, "definition": drop.definition, "kept": keeper.qualname,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from advisor.analyze.drop_safety import scan_counts_tell, stats_days, stats_since, work_besides_scans
+from advisor.ddl import qualified
 from advisor.model import Finding, Index
 from rules._base import Docs, Example, Rule
 from rules._build import snapshot
@@ -39,7 +40,7 @@ def _finding(ctx, index: Index, days: float | None) -> Finding:
     return ctx.finding(
         f"Index {index.name} on {index.table} ({', '.join(index.columns)}) has not been used {window}",
         f"Drop it to save {size} and the write cost on every INSERT/UPDATE: "
-        f"DROP INDEX CONCURRENTLY {index.qualname};{caution} Check replicas too: usage counts are per server.",
+        f"DROP INDEX CONCURRENTLY {qualified(index.qualname)};{caution} Check replicas too: usage counts are per server.",
         table=index.table, confidence="high" if enough else "low",
         evidence={"index": index.qualname, "definition": index.definition, "idx_scan": index.idx_scan,
                   "size_bytes": index.size_bytes, "stats_reset": ctx.catalog.stats_reset,

@@ -4,6 +4,8 @@ and a DSN password that must never reach any output."""
 from __future__ import annotations
 
 import html.parser
+import json
+import re
 import subprocess
 import sys
 import time
@@ -116,6 +118,36 @@ def test_hostile_identifiers_and_html_end_to_end(fresh_db, tmp_path, tally):
         tally("hostile", f"HTML/script in query text escaped in the {where}", not live)
         assert not live, (where, live)
     assert "alert(1)" in page, "the query text (with its comment) should be shown, as text"
+
+
+def test_the_ddl_a_finding_suggests_runs_on_hostile_identifiers(fresh_db, tmp_path, tally):
+    """A finding's help names the index to create: on tables and columns that need quoting,
+    copied as is it must run (here in a transaction rolled back, without CONCURRENTLY)."""
+    _make_hostile_tables(fresh_db)
+    queries = tmp_path / "lookups.sql"
+    queries.write_text("".join(f"SELECT id FROM {sql_ident(t)} WHERE {sql_ident(c)} = 3;\n"
+                               for t, c in TABLES.items()))
+    done = run_cli("analyze", "--dsn", fresh_db, "--queries", str(queries), "--format", "json",
+                   "--no-recommend")
+    assert done.returncode == 0, done.stderr
+    suggested = [m.group(1) for f in json.loads(done.stdout)["findings"]
+                 for m in re.finditer(r"(CREATE INDEX CONCURRENTLY ON .*?\));", f["help"])]
+    assert len(suggested) >= len(TABLES), suggested
+    for ddl in suggested:
+        with psycopg.connect(fresh_db) as conn:
+            try:
+                conn.execute(ddl.replace(" CONCURRENTLY", ""))
+                ok = True
+            except psycopg.Error as exc:
+                ok = False
+                print(ddl, exc)
+            conn.rollback()
+        tally("hostile", f"suggested DDL runs: {ddl[:60]!r}", ok)
+        assert ok, ddl
+
+
+def sql_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 NESTED_PARENS = "SELECT " + "(" * 500 + "1" + ")" * 500
