@@ -65,7 +65,8 @@ def _recommendations(analysis: Analysis) -> list[str]:
     for n, r in enumerate(recs[:MAX_ROWS], 1):
         key = ", ".join(r.index.columns) if r.index else ""
         pct = gain_percent(r)
-        gain = f"-{pct:.1f}% cost" if pct is not None else cell(r.reason)
+        gain = (f"-{pct:.1f}% cost" if pct is not None else "not estimated (GIN)"
+                if not r.evidence.get("costed", True) else cell(r.reason))
         size = human_bytes(r.estimated_size_bytes)
         if r.evidence.get("table_size_bytes"):
             size += f" ({human_bytes(r.evidence['table_size_bytes'])})"

@@ -39,13 +39,17 @@ def weighted_costs(rec: Recommendation) -> tuple[float, float]:
 
 
 def gain_percent(rec: Recommendation) -> float | None:
+    """The planner cost its statements save, in %; None when not estimated (a GIN index)."""
     before, after = weighted_costs(rec)
-    return None if before <= 0 else 100.0 * (before - after) / before
+    costed = rec.evidence.get("costed", True)
+    return None if before <= 0 or not costed else 100.0 * (before - after) / before
 
 
 def gain_text(rec: Recommendation) -> str:
     before, after = weighted_costs(rec)
     pct = gain_percent(rec)
+    if not rec.evidence.get("costed", True):
+        return "gain not estimated (HypoPG cannot simulate GIN indexes)"
     if pct is None:
         return f"benefit {rec.benefit:,.0f}"
     return (f"weighted cost {before:,.0f} -> {after:,.0f} (-{pct:.1f}%), "

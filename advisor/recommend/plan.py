@@ -55,6 +55,7 @@ PLAN_TRIES = 3  # statements of a template tried as its representative before it
 PLAN_BATCH = 200  # templates priced in one round trip before the selection
 NOT_TIMED = ("no measured statement time (a SQL-file workload, or statistics without timing): "
              "indexes are chosen on planner cost alone; min_saved_seconds_per_hour is not applied")
+NOT_COSTED = {"costed": False}  # a GIN index: HypoPG cannot simulate it, its gain is not estimated
 NO_WINDOW = ("the capture window is unknown (no pg_stat_statements reset time): time saved is "
              "shown over the capture, and min_saved_seconds_per_hour is not applied")
 
@@ -530,7 +531,7 @@ def _add_gin(plan: Plan, specs: list[IndexSpec], catalog: Catalog, settings: Rec
     plan.recommendations += [Recommendation(
         action="create", table=spec.table, **_named(spec, names), index=spec,
         estimated_size_bytes=containment.gin_size(spec, catalog), statements=served(spec),
-        reason=containment.reason(spec)) for spec in fitting if spec.opclass != TRGM]
+        reason=containment.reason(spec), evidence=dict(NOT_COSTED)) for spec in fitting if spec.opclass != TRGM]
 
 
 def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan,
@@ -550,7 +551,7 @@ def _trigram(specs: list[IndexSpec], catalog: Catalog, plan: Plan,
             estimated_size_bytes=trigram_size(spec, catalog), statements=served(spec),
             reason="leading-wildcard LIKE/ILIKE: a B-tree cannot serve it, a trigram GIN can "
                    "(not costed: HypoPG cannot simulate GIN indexes; size estimated from pg_stats)",
-            requires_extension=needs))
+            evidence=dict(NOT_COSTED), requires_extension=needs))
     if specs and not installed:
         available = "pg_trgm" in catalog.available_extensions
         plan.notes.append("trigram indexes need the pg_trgm extension, "

@@ -233,6 +233,7 @@ def test_trigram_only_for_a_leading_wildcard_and_with_the_statements_it_serves(d
     plan = advise(db, tmp_path, "SELECT * FROM agents WHERE login LIKE '%ent12%'")
     (trgm,) = [r for r in plan.recommendations if r.index and r.index.opclass == "gin_trgm_ops"]
     assert trgm.table == "public.agents" and len(trgm.statements) == 1
+    assert trgm.evidence.get("costed") is False  # HypoPG cannot price it: no gain is claimed
     for sql in ("SELECT * FROM agents WHERE login ILIKE 'agent5'",
                 "SELECT * FROM agents WHERE login ILIKE $1"):  # no traced values: no evidence
         assert not [r for r in advise(db, tmp_path, sql).recommendations
@@ -253,6 +254,8 @@ def test_containment_gets_the_gin_operator_class_its_searches_need(db, tmp_path)
     (rec,) = _gin(advise(db, tmp_path, path_only))
     assert rec.ddl.endswith("ON public.docs USING gin (doc jsonb_path_ops)") and len(rec.statements) == 2
     assert "not costed" in rec.reason and 0 < rec.estimated_size_bytes < 20 * 2**20
+    from advisor.emit.summaries import gain_percent, gain_text
+    assert gain_percent(rec) is None and "not estimated" in gain_text(rec)  # not a "-0.0%" gain
     plan = advise(db, tmp_path, "SELECT id FROM docs WHERE doc @> $1;\nSELECT id FROM docs WHERE doc ?| $1")
     (rec,) = _gin(plan)  # ?| needs the default jsonb_ops, which serves @> too: one index
     assert rec.ddl.endswith("USING gin (doc)") and len(rec.statements) == 2
