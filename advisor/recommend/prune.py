@@ -102,5 +102,6 @@ def _capped(candidates: list[IndexSpec], proposers: dict[tuple, list[Item]],
                                               len(s.columns) + len(s.include)))
         kept += ranked[:cap]
         rejected += [(s, f"not priced: {table} has {len(specs)} candidates, and only the {cap} whose "
-                         "statements cost the most are (per-table cap)") for s in ranked[cap:]]
+                         "statements could save the most per candidate are (per-table cap)")
+                     for s in ranked[cap:]]
     return kept, rejected
