@@ -12,6 +12,7 @@ problems become one-line ``AdvisorError``s; the password in a DSN never appears 
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,17 @@ import psycopg
 from psycopg import conninfo
 
 from advisor.errors import AdvisorError
+
+class _HandledPipelineErrors(logging.Filter):
+    """psycopg warns (to stderr, with no handler set) when a pipeline ends after an error. The
+    advisor catches every such error and retries the batch one statement at a time, so the
+    warning would only alarm the user."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("error ignored terminating <psycopg.Pipeline")
+
+
+logging.getLogger("psycopg").addFilter(_HandledPipelineErrors())
 
 APPLICATION_NAME = "advisor"
 STATEMENT_TIMEOUT_MS = 30_000

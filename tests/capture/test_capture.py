@@ -155,3 +155,17 @@ def test_missing_extension_says_how_to_enable(fresh_db):
 def test_unreachable_server_is_a_clear_error():
     with pytest.raises(AdvisorError, match="cannot connect"):
         capture("postgresql://nobody:secret@127.0.0.1:1/none")
+
+
+def test_a_statement_that_fails_to_plan_costs_its_batch_nothing_and_warns_nobody(library_db, caplog):
+    from advisor.capture.plans import plan_statements
+    from advisor.db import session
+    from advisor.model import Statement
+
+    good = Statement("SELECT * FROM books WHERE author_id = $1")
+    bad = Statement("SELECT $1 || g FROM generate_series($2, $3) g")  # normalised literals: ambiguous
+    with caplog.at_level("WARNING"), session(library_db) as conn:
+        version = int(conn.execute("SHOW server_version_num").fetchone()[0])
+        planned = plan_statements(conn, [bad, good], version)
+    assert planned == 1 and good.plan is not None and "generate_series" in bad.plan_error
+    assert "error ignored" not in caplog.text  # psycopg's note on the pipeline the advisor handled
