@@ -23,6 +23,7 @@ from psycopg import conninfo
 
 from advisor.errors import AdvisorError
 
+
 class _HandledPipelineErrors(logging.Filter):
     """psycopg warns (to stderr, with no handler set) when a pipeline ends after an error. The
     advisor catches every such error and retries the batch one statement at a time, so the
