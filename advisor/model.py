@@ -316,9 +316,20 @@ class Snapshot(Serializable):
     catalog: Catalog = field(default_factory=Catalog)
     traces: list[Trace] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what capture skipped and why
+    # [from, to] (ISO 8601, the server's log_timezone read as UTC: only the span counts) of the
+    # server log records that statements with source "log" were timed over
+    log_window: list[str] | None = None
 
     def statement(self, fingerprint: str) -> Statement | None:
         return next((s for s in self.statements if s.fingerprint == fingerprint), None)
+
+    def timed_window(self) -> tuple[str | None, str | None]:
+        """(from, to) of what the measured times cover: from pg_stat_statements' reset (else the
+        database's statistics reset) to the capture; the server log's span when every measured
+        time is the log's."""
+        if self.log_window and not any(s.total_time_ms for s in self.statements if s.source != "log"):
+            return self.log_window[0], self.log_window[1]
+        return self.catalog.pgss_stats_reset or self.catalog.stats_reset, self.created_at or None
 
     def to_json(self, indent: int | None = 1) -> str:
         return json.dumps(self.to_dict(), indent=indent, sort_keys=False, default=str)

@@ -40,14 +40,15 @@ class Pipeline:
         from advisor.config import load_config
 
         config = load_config(config_path)
+        logged = None
         if snapshot_path:
             from advisor.cli._options import load_snapshot
 
             snapshot = load_snapshot(snapshot_path)
-            if logs:
-                snapshot.traces += _log_traces(logs)
-        elif dsn and queries and not _has_pgss(dsn):
+            logged = _read_log(logs, snapshot.database) if logs else None
+        elif dsn and (queries or logs) and not _has_pgss(dsn):
             snapshot = _catalog_only(dsn)
+            logged = _read_log(logs, snapshot.database) if logs else None
         elif dsn:
             snapshot = _capture(dsn, logs=logs, top=top)
         else:
@@ -59,6 +60,8 @@ class Pipeline:
         pipeline = cls(snapshot=snapshot, dsn=dsn, config=config, max_indexes=max_indexes,
                        max_index_size=max_index_size, time_limit=time_limit,
                        planned_here=snapshot_path is None)
+        if logged is not None:
+            pipeline.add_log(logged)
         if queries:
             pipeline.add_queries(queries)
         if not pipeline.snapshot.statements:
@@ -80,6 +83,26 @@ class Pipeline:
             self.skipped.append({"statement": where, "reason": problem["reason"]})
         known = {s.fingerprint for s in self.snapshot.statements}
         self.snapshot.statements += [s for s in statements if s.fingerprint not in known]
+
+    def add_log(self, logged) -> None:
+        """The log's traces, and (planned on --dsn) the statements it shows that the workload
+        lacks, timed over the log's span."""
+        from advisor.capture.logged import logged_workload
+        from advisor.capture.plans import unplanned_notes
+        from advisor.db import server_version_num, session
+
+        self.snapshot.traces += logged.traces
+        if not self.dsn:
+            return
+        alone = not any(s.source == "pg_stat_statements" for s in self.snapshot.statements)
+        with session(self.dsn) as conn:
+            added, notes = logged_workload(conn, logged.statements,
+                                           {s.fingerprint for s in self.snapshot.statements},
+                                           server_version_num(conn), ours=logged.names_databases or alone)
+        self.snapshot.statements += added
+        self.snapshot.notes += notes + unplanned_notes(added)
+        if added:
+            self.snapshot.log_window = logged.window()
 
     def _plan(self, statements: list) -> None:
         from advisor.capture.plans import plan_statements, unplanned_notes
@@ -202,7 +225,7 @@ def _catalog_only(dsn: str) -> Snapshot:
     with session(dsn) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
         check_server_version(conn.info.server_version, version)
-        notes = ["pg_stat_statements is not available: the workload is the SQL files alone"]
+        notes = ["pg_stat_statements is not available: the workload is the SQL files and server logs given"]
         snapshot = Snapshot(created_at=datetime.now(UTC).isoformat(timespec="seconds"),
                             database=conn.info.dbname, server_version=version,
                             server_version_num=conn.info.server_version,
@@ -212,8 +235,7 @@ def _catalog_only(dsn: str) -> Snapshot:
     return snapshot
 
 
-def _log_traces(logs: Sequence[Path]):
-    from advisor.capture.logs import read_traces
+def _read_log(logs: Sequence[Path], database: str):
+    from advisor.capture.logs import read_log
 
-    traces, _statements = read_traces(logs)
-    return traces
+    return read_log(logs, database=database)

@@ -78,8 +78,7 @@ def summary(snapshot: Snapshot, unparsed: int = 0) -> dict:
         "calls": int(sum(finite(s.calls) for s in statements)),
         "total_time_ms": round(finite_sum(finite(s.total_time_ms) for s in statements), 3),
         "traces": len(snapshot.traces),
-        "capture_window": {"from": snapshot.catalog.pgss_stats_reset or snapshot.catalog.stats_reset,
-                           "to": snapshot.created_at or None},
+        "capture_window": dict(zip(("from", "to"), snapshot.timed_window(), strict=True)),
         "created_at": snapshot.created_at,
         "notes": list(snapshot.notes),
     }

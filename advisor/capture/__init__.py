@@ -3,8 +3,8 @@
     >>> snapshot = capture("postgresql://app@db/shop", top=50, logs=[Path("postgresql.log")])  # doctest: +SKIP
 
 The recipe: connect read-only; check the server and pg_stat_statements; read the statements, the
-settings and the catalog; read traces from the server logs; plan every statement (generic plans);
-optionally EXPLAIN ANALYZE the SELECTs. Everything happens in one read-only transaction, with
+settings and the catalog; plan every statement (generic plans); read traces from the server logs,
+and the statements they show that pg_stat_statements lacks; optionally EXPLAIN ANALYZE the SELECTs. Everything happens in one read-only transaction, with
 ``statement_timeout`` and ``lock_timeout``, as application 'advisor'. The one write is the
 explicit ``reset=True``: ``pg_stat_statements_reset()`` after reading.
 """
@@ -19,7 +19,8 @@ import psycopg
 
 from advisor.capture.catalog import read_catalog, read_pgss_stats_reset
 from advisor.capture.checks import check_server_version, pgss_schema
-from advisor.capture.logs import read_traces
+from advisor.capture.logged import logged_workload
+from advisor.capture.logs import read_log, read_traces
 from advisor.capture.plans import explain_generic, plan_statements, unplanned_notes
 from advisor.capture.settings import read_settings
 from advisor.capture.statements import read_statements
@@ -35,13 +36,19 @@ def capture(dsn: str, *, top: int | None = None, min_calls: int = 1, analyze_pla
             log_line_prefix: str | None = None) -> Snapshot:
     """A Snapshot of the database at ``dsn``: statements, catalog, plans and log traces."""
     with session(dsn) as conn:
-        snapshot = _read(conn, top=top, min_calls=min_calls)
+        in_pgss: set[str] = set()  # every statement's, those --top and --min-calls leave out too
+        snapshot = _read(conn, top=top, min_calls=min_calls, seen=in_pgss)
         schema = snapshot.settings.pop("_pgss_schema")
-        if logs:
-            traces, _logged = read_traces(logs, database=snapshot.database,
-                                         log_line_prefix=log_line_prefix)
-            snapshot.traces += _ours(traces, snapshot)
         plan_statements(conn, snapshot.statements, snapshot.server_version_num, on_progress)
+        if logs:
+            logged = read_log(logs, database=snapshot.database, log_line_prefix=log_line_prefix)
+            added, notes = logged_workload(conn, logged.statements, in_pgss, snapshot.server_version_num,
+                                           ours=logged.names_databases)
+            if added:
+                snapshot.statements = sorted(snapshot.statements + added, key=lambda s: -s.total_time_ms)
+                snapshot.log_window = logged.window()
+            snapshot.notes += notes
+            snapshot.traces += _ours(logged.traces, snapshot)
         snapshot.notes += unplanned_notes(snapshot.statements)
         if analyze_plans:
             from advisor.capture.samples import analyze_plans as run_analyze
@@ -55,7 +62,7 @@ def capture(dsn: str, *, top: int | None = None, min_calls: int = 1, analyze_pla
     return snapshot
 
 
-def _read(conn: psycopg.Connection, *, top: int | None, min_calls: int) -> Snapshot:
+def _read(conn: psycopg.Connection, *, top: int | None, min_calls: int, seen: set[str]) -> Snapshot:
     version_num = conn.info.server_version
     version = conn.execute("SHOW server_version").fetchone()[0]
     check_server_version(version_num, version)
@@ -68,7 +75,7 @@ def _read(conn: psycopg.Connection, *, top: int | None, min_calls: int) -> Snaps
                         database=conn.info.dbname, server_version=version,
                         server_version_num=version_num, settings=read_settings(conn),
                         notes=notes)
-    snapshot.statements = read_statements(conn, schema, top=top, min_calls=min_calls)
+    snapshot.statements = read_statements(conn, schema, top=top, min_calls=min_calls, seen=seen)
     snapshot.catalog = read_catalog(conn, notes)
     snapshot.catalog.pgss_stats_reset = read_pgss_stats_reset(conn, schema)
     snapshot.settings["_pgss_schema"] = schema

@@ -25,7 +25,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from advisor.capture.filters import is_workload, parameterize
@@ -82,9 +82,34 @@ class _Pending:
     events: list[TraceEvent] = field(default_factory=list)
 
 
+@dataclass
+class LogRead:
+    """What the logs hold: traces, statements, and the time their records span (None: no
+    timestamps)."""
+
+    traces: list[Trace]
+    statements: list[Statement]
+    start: datetime | None = None
+    end: datetime | None = None
+    names_databases: bool = False  # csvlog, jsonlog, or a prefix with %d: lines can be told apart
+
+    def window(self) -> list[str] | None:
+        """[start, end] for ``Snapshot.log_window``: log_timezone read as UTC (only the span counts)."""
+        if self.start is None or self.end is None:
+            return None
+        return [t.replace(tzinfo=UTC).isoformat() for t in (self.start, self.end)]
+
+
 def read_traces(paths: Sequence[Path], *, log_line_prefix: str | None = None,
                 database: str | None = None) -> tuple[list[Trace], list[Statement]]:
-    """Traces (one per transaction) and statements (aggregated by fingerprint) from the logs.
+    """Traces (one per transaction) and statements (aggregated by fingerprint) from the logs."""
+    read = read_log(paths, log_line_prefix=log_line_prefix, database=database)
+    return read.traces, read.statements
+
+
+def read_log(paths: Sequence[Path], *, log_line_prefix: str | None = None,
+             database: str | None = None) -> LogRead:
+    """``read_traces``, with the span of the records read.
 
     ``database`` keeps only that database's lines, where the log names it (csvlog, jsonlog, or
     a prefix with ``%d``).
@@ -93,8 +118,25 @@ def read_traces(paths: Sequence[Path], *, log_line_prefix: str | None = None,
     entries: Iterable[Entry] = (e for path in files for e in _entries(path, log_line_prefix))
     if database:
         entries = (e for e in entries if not e.db or e.db == database)
-    traces = _traces(entries)
-    return traces, statements_of(traces)
+    seen: list[datetime] = []
+    named: list[bool] = []
+    traces = _traces(_stamped(entries, seen, named))
+    return LogRead(traces, statements_of(traces), min(seen, default=None), max(seen, default=None),
+                   names_databases=bool(named))
+
+
+def _stamped(entries: Iterable[Entry], seen: list[datetime], named: list[bool]) -> Iterator[Entry]:
+    """``entries``; the first and last timestamps kept in ``seen``, and whether any names its
+    database in ``named``."""
+    for entry in entries:
+        if entry.db and not named:
+            named.append(True)
+        if entry.ts is not None:  # all in the server's log_timezone: only their distance counts
+            ts = entry.ts.replace(tzinfo=None)
+            if not seen:
+                seen += [ts, ts]
+            seen[0], seen[1] = min(seen[0], ts), max(seen[1], ts)
+        yield entry
 
 
 def log_files(paths: Sequence[Path | str]) -> list[Path]:

@@ -44,8 +44,9 @@ def view_columns(conn: psycopg.Connection, schema: str) -> set[str]:
 
 
 def read_statements(conn: psycopg.Connection, schema: str, *, top: int | None = None,
-                    min_calls: int = 1) -> list[Statement]:
-    """The workload's statements, most total time first."""
+                    min_calls: int = 1, seen: set[str] | None = None) -> list[Statement]:
+    """The workload's statements, most total time first; ``seen`` gets the fingerprint of every
+    one, those ``top`` and ``min_calls`` leave out included."""
     present = view_columns(conn, schema)
     picked = {field: next((c for c in names if c in present), None) for field, names in COLUMNS.items()}
     select = [sql.SQL("queryid::text"), sql.SQL("query"), sql.SQL("calls")]
@@ -67,6 +68,8 @@ def read_statements(conn: psycopg.Connection, schema: str, *, top: int | None = 
             continue
         known = merged.get(statement.fingerprint)
         merged[statement.fingerprint] = _merge(known, statement) if known else statement
+    if seen is not None:
+        seen.update(merged)
     chosen = [s for s in merged.values() if s.calls >= min_calls]
     chosen.sort(key=lambda s: (-s.total_time_ms, s.fingerprint))
     return chosen[:top] if top else chosen

@@ -23,9 +23,9 @@ from advisor.cli._options import (
 @dsn_option
 @snapshot_option
 @click.option("--log", "logs", multiple=True, type=click.Path(path_type=Path), metavar="PATH...",
-              help="Server log files to read traces from (stderr, csvlog or jsonlog): several "
-                   "paths, a glob (postgresql-*.json) or a folder; rotated files are read in order "
-                   "as one workload.")
+              help="Server log files to read traces and statements from (stderr, csvlog or "
+                   "jsonlog): several paths, a glob (postgresql-*.json) or a folder; rotated files "
+                   "are read in order as one workload. Without pg_stat_statements, the workload.")
 @click.option("--trace", "app_traces", multiple=True, type=click.Path(path_type=Path), metavar="JSONL...",
               help="JSONL trace(s) written by the advisor.trace SQLAlchemy hook.")
 @click.option("--queries", multiple=True, type=click.Path(path_type=Path), metavar="PATH...",

@@ -10,7 +10,8 @@ quarter, it is estimated to save a quarter of its time. An index must save at le
 ``min_saved_seconds_per_hour`` of that time per hour of the captured workload (the window from
 the pg_stat_statements reset to the capture), besides cutting its statements' planner cost by
 ``min_improvement``. Statements from SQL files (--queries) have no measured time: then the choice
-rests on planner cost alone, and the plan says so.
+rests on planner cost alone, and the plan says so. Statements from the server log were timed
+over the log's span: when pg_stat_statements times the rest, theirs are rated over that span.
 """
 
 from __future__ import annotations
@@ -31,8 +32,14 @@ class Clock:
 
     @classmethod
     def of(cls, snapshot: Snapshot) -> Clock:
-        times = {s.fingerprint: s.total_time_ms for s in snapshot.statements if s.total_time_ms > 0}
-        return cls(times, window_hours(snapshot))
+        """Statements from the server log were timed over its span: their times are put on the
+        scale of the window the others cover (the same rate per hour)."""
+        hours = window_hours(snapshot)
+        logged = _hours(*snapshot.log_window) if snapshot.log_window else None
+        scale = hours / logged if hours and logged else 1.0
+        times = {s.fingerprint: s.total_time_ms * (scale if s.source == "log" else 1.0)
+                 for s in snapshot.statements if s.total_time_ms > 0}
+        return cls(times, hours)
 
     @property
     def measured(self) -> bool:
@@ -69,9 +76,12 @@ class Clock:
 
 def window_hours(snapshot: Snapshot) -> float | None:
     """Hours from the statistics reset to the capture, when both are known."""
-    start = snapshot.catalog.pgss_stats_reset or snapshot.catalog.stats_reset
+    return _hours(*snapshot.timed_window())
+
+
+def _hours(start: str | None, stop: str | None) -> float | None:
     try:
-        begin, end = datetime.fromisoformat(start or ""), datetime.fromisoformat(snapshot.created_at)
+        begin, end = datetime.fromisoformat(start or ""), datetime.fromisoformat(stop or "")
     except ValueError:
         return None
     if begin.tzinfo is None or end.tzinfo is None:
