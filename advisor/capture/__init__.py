@@ -4,9 +4,10 @@
 
 The recipe: connect read-only; check the server and pg_stat_statements; read the statements, the
 settings and the catalog; plan every statement (generic plans); read traces from the server logs,
-and the statements they show that pg_stat_statements lacks; optionally EXPLAIN ANALYZE the SELECTs. Everything happens in one read-only transaction, with
-``statement_timeout`` and ``lock_timeout``, as application 'advisor'. The one write is the
-explicit ``reset=True``: ``pg_stat_statements_reset()`` after reading.
+and the statements they show that pg_stat_statements lacks (``logged.py``); optionally EXPLAIN
+ANALYZE the SELECTs. Everything happens in one read-only transaction, with ``statement_timeout``
+and ``lock_timeout``, as application 'advisor'. The one write is the explicit ``reset=True``:
+``pg_stat_statements_reset()`` after reading.
 """
 
 from __future__ import annotations
