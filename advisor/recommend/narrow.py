@@ -357,8 +357,8 @@ def _merged(absorbed, step: Step, tolerance: Tolerance) -> str:
 
 def _time(step: Step, tolerance: Tolerance) -> str:
     clock = tolerance.clock
-    if clock is None or not clock.measured or not clock.hours:
-        return ""
+    if clock is None or not clock.measured or not clock.hours or step.lost_ms <= 0:
+        return ""  # nothing measured on these statements (SQL files), or nothing lost
     return f", ~{seconds(clock.per_hour(max(step.lost_ms, 0.0)))} of measured time per hour"
 
 

@@ -45,6 +45,7 @@ from advisor.recommend.narrow import Refined, Tolerance, refine
 from advisor.recommend.prune import prune
 from advisor.recommend.samples import bind, typical_parameters
 from advisor.recommend.select import Deadline, Evaluator, Item, Limits, select
+from advisor.recommend.superseded import superseded
 from advisor.recommend.timing import Clock, enough_time
 from advisor.recommend.trigram_size import counted_size, trigram_size
 from advisor.recommend.whatif import UnsupportedIndex, WhatIf, planned_rows
@@ -123,6 +124,9 @@ def _build_plan(dsn: str, snapshot: Snapshot, analysis: Analysis, settings: Reco
                               budgeted=settings.max_index_size_bytes is not None)
         names = Names(snapshot.catalog)
         chosen = _choose(evaluator, btree, templates, snapshot, shapes, settings, plan, names)
+        superseding = _superseded(plan, snapshot.catalog)
+        plan.recommendations += superseding
+        plan.kept = [k for k in plan.kept if k.index not in {r.evidence["index"] for r in superseding}]
         plan.rejected += [Rejected(spec, reason) for spec, reason in pruned]
         trigram = _unique([c for c in candidates if c.opclass == TRGM]
                           + _trigram_from_findings(analysis.findings, snapshot.catalog))
@@ -352,6 +356,21 @@ def _drop(finding: Finding, index: Index, days: float | None, settings: Recommen
         statements=[StatementGain(s, 0, 0, 0) for s in finding.statements])
 
 
+def _superseded(plan: Plan, catalog: Catalog) -> list[Recommendation]:
+    """DROP INDEX for the existing indexes a new one makes redundant (``superseded.py``)."""
+    creates = [r for r in plan.recommendations if r.action == "create"]
+    dropped = {f"{r.table.split('.', 1)[0]}.{r.name}" for r in plan.recommendations if r.action == "drop"}
+    by_name = {i.qualname: i for i in catalog.indexes}
+    result = []
+    for old, new in superseded(creates, catalog, dropped):
+        finding = Finding("redundant-index", "medium", "", table=old.table, evidence={
+            "index": old.qualname, "definition": old.definition, "size_bytes": old.size_bytes,
+            "idx_scan": old.idx_scan, "kind": "superseded",
+            "kept": f"{old.schema}.{new.name}", "kept_definition": new.ddl})
+        result.append(_drop(finding, old, None, None, by_name))
+    return result
+
+
 def _drop_reason(finding: Finding, days: float | None = None,
                  settings: RecommendSettings | None = None) -> str:
     if finding.rule == "unused-index":
@@ -363,6 +382,9 @@ def _drop_reason(finding: Finding, days: float | None = None,
                 f"(since {finding.evidence.get('stats_since') or finding.evidence.get('stats_reset')}; "
                 f"drop_min_stats_days = {minimum:g})")
     kept = finding.evidence.get("kept", "another index")
+    if finding.evidence.get("kind") == "superseded":
+        return (f"redundant-index: {kept}, built by this plan, serves the same searches by its "
+                "leading columns (drop it once the build has finished)")
     return f"redundant-index: {kept} serves the same searches"
 
 
