@@ -130,7 +130,8 @@ def _generate(scripts: ScriptDirectory, head: str | None, recs: list[Recommendat
             rev_id, message, head=head or "base", splice=False,
             summary=_docstring_safe(revision_summary(recs, queries)),
             index_names=names, action=verb, upgrades="\n".join(upgrades), downgrades="\n".join(downgrades),
-            partitioned=any(r.partitions for r in recs))
+            partitioned=any(r.partitions for r in recs),
+            keepers=verb == "drop" and any(_keeper(r) for r in recs))
     except CommandError as exc:
         raise AdvisorError(f"cannot write the revision for {what}: {exc}") from None
     return rev_id, Path(script.path)
@@ -168,6 +169,9 @@ def _drop_bodies(recs: list[Recommendation]) -> tuple[list[str], list[str]]:
     for rec in recs:
         schema, _ = ops.split_table(rec.table)
         up += [f"# {line}" for line in _evidence_lines(rec)]
+        keeper = _keeper(rec)
+        if keeper:
+            up.append(f"_require_keeper({keeper[0]!r}, {keeper[1]!r}, {rec.name!r})")
         up.append(ops.drop_index_call(schema, rec.name))
         definition = rec.evidence.get("definition")
         if definition:
@@ -182,6 +186,12 @@ def _drop_bodies(recs: list[Recommendation]) -> tuple[list[str], list[str]]:
             raise AdvisorError(f"the drop of {rec.name} carries no definition to recreate it from "
                                "(evidence.definition)")
     return _autocommit(up), _autocommit(down)
+
+
+def _keeper(rec: Recommendation) -> tuple[str | None, str] | None:
+    """(schema, name) of the index that makes a redundant drop redundant; None for an unused one."""
+    kept = rec.evidence.get("kept") if rec.action == "drop" else None
+    return ops.split_table(kept) if kept else None
 
 
 def _extension_sql(name: str) -> str:

@@ -322,3 +322,23 @@ def test_an_index_an_interrupted_run_built_is_kept_and_the_run_finishes(db, tmp_
     assert indexes(db)["order_total_idx"] is True
     alembic(tmp_path / "mig" / "alembic.ini", db, "downgrade", "base")
     assert not {"order_customer_id_idx", "order_total_idx"} & set(indexes(db))
+
+
+def test_a_redundant_drop_waits_for_the_index_that_serves_its_searches(db, tmp_path):
+    """The drop of an index made redundant by another stops while that other one is missing or
+    INVALID (a failed build, a drop since the advice); once it is valid, the drop goes through."""
+    old = definition_of(db, "order_status_old")
+    keeper = rec("public.order", "order_status_total_idx", ["status", "total"])
+    drop = Recommendation(action="drop", table="public.order", name="order_status_old", ddl="",
+                          reason="redundant-index", evidence={"definition": old, "columns": ["status"],
+                                                              "kept": "public.order_status_total_idx"})
+    (path,) = write_migrations(Plan(recommendations=[drop]), tmp_path / "mig", drops=True)
+    assert "_require_keeper('public', 'order_status_total_idx', 'order_status_old')" in path.read_text()
+    ini = tmp_path / "mig" / "alembic.ini"
+    failed = alembic(ini, db, "upgrade", "head", check=False)
+    assert failed.returncode != 0 and "'order_status_total_idx' is missing or not valid" in failed.stderr
+    assert indexes(db).get("order_status_old") is True
+    with psycopg.connect(db, autocommit=True) as conn:
+        conn.execute('CREATE INDEX order_status_total_idx ON "order" (status, total)')
+    alembic(ini, db, "upgrade", "head")
+    assert "order_status_old" not in indexes(db) and keeper.name in indexes(db)

@@ -3,6 +3,7 @@
     ScriptDirectory.generate_revision, so the file is named and chained as the project's own.
     `message`, `summary` are docstring-safe; `upgrades`, `downgrades` are indented code;
     `partitioned`: a build on a partitioned table, which needs _require_valid.
+    `keepers`: a drop of a redundant index, which needs _require_keeper.
 </%doc>"""${message}
 
 ${summary}
@@ -104,6 +105,20 @@ def _require_valid(schema: str | None, name: str) -> None:
             f"index {name!r} is not valid: a partition has no index attached to it (one created "
             f"after the advice?). Build one CONCURRENTLY on it, ALTER INDEX {name} ATTACH "
             "PARTITION it, then upgrade again; or run advisor again")
+% endif
+% if keepers:
+
+
+def _require_keeper(schema: str | None, name: str, dropping: str) -> None:
+    """A redundant index is dropped only while the index that serves its searches is there and
+    valid (its build may have failed, or someone dropped it since the advice)."""
+    if context.is_offline_mode():
+        return
+    found = op.get_bind().execute(sa.text(_FOUND), {"schema": schema, "name": name}).first()
+    if found is None or found[0] not in ("i", "I") or not found[1]:
+        raise RuntimeError(
+            f"index {name!r} is missing or not valid: {dropping!r} is dropped as redundant with "
+            f"it, and its searches would be left unserved. Build {name} (or run advisor again)")
 % endif
 
 
