@@ -138,6 +138,9 @@ def refine(ev: Evaluator, chosen: list[IndexSpec], candidates: list[IndexSpec], 
         changed = _merge(refined, costs, catalog, tolerance, budget) or changed
         if not changed:
             break
+    for spec in idle(ev, refined.chosen):
+        refined.chosen = [c for c in refined.chosen if c is not spec]
+        refined.rejected.append((spec, IDLE, 0.0))
     _apart(refined, costs, catalog, tolerance)
     for spec in refined.chosen:
         refined.narrower[spec.key()] = _narrowest(spec, refined.chosen, costs, catalog, tolerance)
@@ -161,6 +164,36 @@ def variants(spec: IndexSpec) -> list[IndexSpec]:
     return list(found.values())
 
 
+IDLE = ("serves nothing the other chosen indexes do not serve: its statements cost the same "
+        "without it (a later, wider pick took its searches over)")
+
+
+def idle(ev: Evaluator, chosen: list[IndexSpec]) -> list[IndexSpec]:
+    """The chosen indexes to leave out because, with the others in place, none of their
+    statements costs less with them, largest first; one at a time, since two indexes serving
+    the same searches are each idle next to the other, and leaving one out makes the other pay.
+    Leaving an index out only makes the rest more useful: only the idle ones are priced again."""
+    kept, gone = list(chosen), []
+    suspects = list(chosen)
+    while suspects:
+        pairs = [(i, config) for s in suspects
+                 for config in (kept, [c for c in kept if c is not s]) for i in ev.relevant(s)]
+        costs = iter(ev.costs(pairs))
+        found = []
+        for s in suspects:
+            n = len(ev.relevant(s))
+            with_it, without = [next(costs) for _ in range(n)], [next(costs) for _ in range(n)]
+            if n and not any(a < b for a, b in zip(with_it, without, strict=True)):
+                found.append(s)
+        if not found:
+            break
+        worst = max(found, key=ev.size)
+        kept = [c for c in kept if c is not worst]
+        gone.append(worst)
+        suspects = [s for s in found if s is not worst]
+    return gone
+
+
 # -- costing ------------------------------------------------------------------------------------
 
 
@@ -182,7 +215,8 @@ class _Costs:
 
     def compare(self, old: list[IndexSpec], new: IndexSpec, config: list[IndexSpec]) -> Step:
         """Replacing ``old`` by ``new`` in ``config``."""
-        rest = [c for c in config if c not in old]
+        gone = {o.key() for o in old}  # by key: comparing specs field by field is slow
+        rest = [c for c in config if c.key() not in gone]
         (base, base_ms), (without, _) = self.net(old + [new], config), self.net(old + [new], rest)
         after, after_ms = self.net(old + [new], rest + [new])
         return Step(after - base, without - base, after_ms - base_ms, without)

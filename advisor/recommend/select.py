@@ -608,10 +608,18 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
         for wider in _widenings(spec, extend_attrs or {}, limits.max_width):
             heapq.heappush(heap, (-float("inf"), next(counter), Move(wider, spec)))
     scored: set[tuple] = set()
+    keys = {c.key() for c in config}
+    reads: dict[tuple, frozenset[str]] = {}  # candidate key -> the statements it may serve
+
+    def serves(spec: IndexSpec) -> frozenset[str]:
+        if spec.key() not in reads:
+            reads[spec.key()] = frozenset(i.key for i in ev.relevant(spec))
+        return reads[spec.key()]
+
     while heap and not ev.deadline.expired("greedy"):
         _, rank, move = heapq.heappop(heap)
         move = _missing(move, config) if move.together else move
-        if move is None or not _valid(move, config):
+        if move is None or not _valid(move, keys):
             continue
         candidate = move.replaces is None  # not a widening: its rejection is worth a reason
         if candidate and not move.together:  # a wider version of a chosen index replaces it, never joins it
@@ -636,6 +644,7 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
             continue
         added = list(move.together or [move.add])
         config = [c for c in config if c is not move.replaces] + added
+        keys = {c.key() for c in config}
         used_bytes += sum(ev.size(a) for a in added) - (ev.size(move.replaces) if move.replaces else 0)
         for spec in added:  # a set's gain shared out evenly: each of its indexes is needed for all of it
             benefits[spec.key()] = benefits.pop(move.replaces.key(), 0.0) + gain if move.replaces \
@@ -643,9 +652,11 @@ def _greedy(ev: Evaluator, candidates: list[IndexSpec], limits: Limits, write_co
             rejected.pop(spec.key(), None)
             for wider in _widenings(spec, extend_attrs or {}, limits.max_width):
                 heapq.heappush(heap, (-float("inf"), next(counter), Move(wider, spec)))
-        touched = {i.key for a in added for i in ev.relevant(a)}
-        woken = [m for m in dormant if touched & {i.key for i in ev.relevant(m.add)}]
-        dormant = [m for m in dormant if m not in woken]
+        touched = frozenset().union(*(serves(a) for a in added))
+        woken = [m for m in dormant if not touched.isdisjoint(serves(m.add))]
+        if woken:  # by identity: comparing moves field by field is what made this slow
+            gone = {id(m) for m in woken}
+            dormant = [m for m in dormant if id(m) not in gone]
         for m in woken:
             heapq.heappush(heap, (-float("inf"), next(counter), m))
     chosen_keys = {c.key() for c in config}
@@ -661,11 +672,11 @@ def _late(deadline: Deadline, scored: bool) -> str:
     return f"not taken: {limit} before its turn" if scored else f"not priced: {limit} first"
 
 
-def _valid(move: Move, config: list[IndexSpec]) -> bool:
-    keys = {c.key() for c in config}
-    if move.add.key() in keys:
+def _valid(move: Move, chosen: set[tuple]) -> bool:
+    """``chosen``: the keys of the configuration."""
+    if move.add.key() in chosen:
         return False
-    return move.replaces is None or move.replaces.key() in keys
+    return move.replaces is None or move.replaces.key() in chosen
 
 
 def _score(ev: Evaluator, move: Move, config, limits: Limits, write_cost, used_bytes, per_byte):

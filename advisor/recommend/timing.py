@@ -59,8 +59,11 @@ class Clock:
     def judges(self, ev: Evaluator, spec: IndexSpec, config: list[IndexSpec]) -> bool:
         """Whether every statement ``spec`` speeds up has a measured time (a statement from a SQL
         file has none: an index serving one is judged on planner cost alone)."""
+        relevant = ev.relevant(spec)
+        if not any(item.key in self.times for item in relevant):
+            return False  # none of its statements has a time: no need to price which it serves
         rest = [c for c in config if c.key() != spec.key()]
-        return all(item.key in self.times for item in ev.relevant(spec)
+        return all(item.key in self.times for item in relevant
                    if ev.item_cost(item, config) < ev.item_cost(item, rest))
 
     def per_hour(self, ms: float) -> float | None:

@@ -251,3 +251,16 @@ def test_two_indexes_led_by_the_same_column_kept_apart_say_why(db):
     for spec, other in ((pair[0], "ix_items_shop_id_price"), (pair[1], "ix_items_shop_id_created_at")):
         (line,) = [x for x in refined.history[spec.key()] if x.startswith("kept apart from")]
         assert other in line and re.search(r"would lose [1-9][\d.]*% of their gain", line), line
+
+
+def test_an_index_the_other_chosen_ones_make_idle_is_left_out(db):
+    from advisor.recommend.narrow import idle
+
+    snapshot = _snapshot(db, [Statement("SELECT id FROM items WHERE shop_id = $1", calls=100)])
+    items, _ = workload(snapshot, extract_shapes(snapshot), RecommendSettings())
+    narrow = IndexSpec("public.items", ["shop_id"])
+    wide = IndexSpec("public.items", ["shop_id", "created_at"], include=["price"])
+    with WhatIf.open(db) as w:
+        ev = Evaluator(w, items)
+        assert idle(ev, [narrow, wide]) == [wide]  # (shop_id) serves the search alone: one is enough
+        assert idle(ev, [wide]) == [] and idle(ev, [narrow]) == []
