@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from advisor.analyze.indexes import normal_expression
+from advisor.analyze.indexes import index_keys, normal_expression, serves_by_prefix
 from advisor.ddl import qualified
 from advisor.model import Finding, Index
 from rules._base import Docs, Example, Rule
@@ -41,18 +41,12 @@ def _protected(index: Index) -> bool:
     return bool(index.constraint or index.is_primary or index.is_unique)
 
 
-def _keys(index: Index) -> list[str]:
-    return [normal_expression(c) for c in index.columns]
-
-
 def _covers(keeper: Index, drop: Index) -> bool:
     if keeper.method != drop.method or _predicate(keeper) != _predicate(drop):
         return False
-    keys, dropped = _keys(keeper), _keys(drop)
-    if keys == dropped:
+    if index_keys(keeper) == index_keys(drop):
         return set(drop.include) <= set(keeper.include) or not _protected(keeper)
-    return (keeper.method == "btree" and len(dropped) < len(keys) and keys[:len(dropped)] == dropped
-            and set(drop.include) <= set(keys + keeper.include))
+    return serves_by_prefix(keeper, drop)
 
 
 def _predicate(index: Index) -> str | None:
@@ -60,7 +54,7 @@ def _predicate(index: Index) -> str | None:
 
 
 def _finding(ctx, drop: Index, keeper: Index) -> Finding:
-    same = _keys(drop) == _keys(keeper)
+    same = index_keys(drop) == index_keys(keeper)
     how = "duplicates" if same else "is a prefix of"
     return ctx.finding(
         f"Index {drop.name} ({', '.join(drop.columns)}) {how} {keeper.name} "

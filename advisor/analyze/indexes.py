@@ -52,6 +52,31 @@ def same_expression(a: str, b: str) -> bool:
     return normal_expression(a) == normal_expression(b)
 
 
+def serves_by_prefix(keeper: Index, other: Index) -> bool:
+    """``other``'s keys are a leading part of ``keeper``'s, both B-trees with one predicate,
+    ``other``'s INCLUDE columns among ``keeper``'s columns: ``keeper`` serves every search
+    ``other`` serves (by its leading keys).
+
+    >>> wide = Index("public", "w", "public.t", "", columns=["a", "b"], include=["c"])
+    >>> serves_by_prefix(wide, Index("public", "n", "public.t", "", columns=["a"], include=["b"]))
+    True
+    """
+    if keeper.table != other.table or (keeper.method or "btree") != "btree" \
+            or (other.method or "btree") != "btree" or _predicate(keeper) != _predicate(other):
+        return False
+    keys, prefix = index_keys(keeper), index_keys(other)
+    return len(prefix) < len(keys) and keys[:len(prefix)] == prefix and \
+        {normal_expression(c) for c in other.include} <= set(keys) | {normal_expression(c) for c in keeper.include}
+
+
+def index_keys(index: Index) -> list[str]:
+    return [normal_expression(c) for c in index.columns]
+
+
+def _predicate(index: Index) -> str | None:
+    return normal_expression(index.predicate) if index.predicate else None
+
+
 def usable_indexes(catalog: Catalog, table: str) -> list[Index]:
     return [i for i in catalog.indexes_on(table) if i.is_valid and i.is_ready]
 

@@ -19,7 +19,7 @@ foreign key no index left would serve, a partitioned table's).
 from __future__ import annotations
 
 from advisor.analyze.drop_safety import work_besides_scans
-from advisor.analyze.indexes import normal_expression
+from advisor.analyze.indexes import serves_by_prefix
 from advisor.model import Catalog, Index, Recommendation
 
 
@@ -33,7 +33,7 @@ def superseded(creates: list[Recommendation], catalog: Catalog,
     for old in remaining:
         if not old.is_valid or old.is_unique or old.is_primary or old.constraint:
             continue
-        rec = next((rec for rec, new in built if _leads(old, new)), None)
+        rec = next((rec for rec, new in built if serves_by_prefix(new, old)), None)
         if rec is not None and work_besides_scans(old, catalog, remaining + [b for _, b in built]) is None:
             found.append((old, rec))
     return found
@@ -44,26 +44,6 @@ def _as_index(rec: Recommendation) -> Index:
     schema = spec.table.split(".", 1)[0]
     return Index(schema, rec.name, spec.table, rec.ddl, columns=list(spec.columns),
                  include=list(spec.include), method=spec.method, predicate=spec.where)
-
-
-def _leads(old: Index, new: Index) -> bool:
-    """``old``'s keys are the first of ``new``'s (direction included), its INCLUDE columns among
-    ``new``'s, both B-trees with the same predicate."""
-    if old.table != new.table or (old.method or "btree") != "btree" or new.method != "btree":
-        return False
-    if _predicate(old) != _predicate(new) or len(old.columns) > len(new.columns):
-        return False
-    keys, theirs = [_key(c) for c in old.columns], [_key(c) for c in new.columns]
-    return keys == theirs[:len(keys)] and {_key(c) for c in old.include} <= set(theirs) | {
-        _key(c) for c in new.include}
-
-
-def _key(column: str) -> str:
-    return normal_expression(column) + (" desc" if column.upper().rstrip().endswith(" DESC") else "")
-
-
-def _predicate(index: Index) -> str | None:
-    return normal_expression(index.predicate) if index.predicate else None
 
 
 __all__ = ["superseded"]
