@@ -359,7 +359,7 @@ def _drop(finding: Finding, index: Index, days: float | None, settings: Recommen
 def _superseded(plan: Plan, catalog: Catalog) -> list[Recommendation]:
     """DROP INDEX for the existing indexes a new one makes redundant (``superseded.py``)."""
     creates = [r for r in plan.recommendations if r.action == "create"]
-    dropped = {f"{r.table.split('.', 1)[0]}.{r.name}" for r in plan.recommendations if r.action == "drop"}
+    dropped = {r.evidence.get("index") for r in plan.recommendations if r.action == "drop"}
     by_name = {i.qualname: i for i in catalog.indexes}
     result = []
     for old, new in superseded(creates, catalog, dropped):
