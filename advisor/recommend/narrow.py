@@ -209,7 +209,9 @@ class _Costs:
     def net(self, specs: list[IndexSpec], config: list[IndexSpec]) -> tuple[float, float]:
         """(weighted cost + write charges, measured ms) of ``specs``' statements under ``config``."""
         items = {i.key: i for s in specs for i in self.ev.relevant(s)}.values()
-        config = list({c.key(): c for c in config}.values())
+        tables = {t for i in items for t in i.tables} | {specs[0].table}
+        # only indexes on their tables change what these statements cost (and the write charge)
+        config = list({c.key(): c for c in config if c.table in tables}.values())
         reads, ms = self._reads(items, config)
         return reads + sum(self.write_cost(c) for c in config if c.table == specs[0].table), ms
 
