@@ -87,22 +87,18 @@ class Pipeline:
     def add_log(self, logged) -> None:
         """The log's traces, and (planned on --dsn) the statements it shows that the workload
         lacks, timed over the log's span."""
-        from advisor.capture.logged import logged_workload
+        from advisor.capture.logged import add_logged
         from advisor.capture.plans import unplanned_notes
-        from advisor.db import server_version_num, session
+        from advisor.db import session
 
         self.snapshot.traces += logged.traces
         if not self.dsn:
             return
         alone = not any(s.source == "pg_stat_statements" for s in self.snapshot.statements)
         with session(self.dsn) as conn:
-            added, notes = logged_workload(conn, logged.statements,
-                                           {s.fingerprint for s in self.snapshot.statements},
-                                           server_version_num(conn), ours=logged.names_databases or alone)
-        self.snapshot.statements += added
-        self.snapshot.notes += notes + unplanned_notes(added)
-        if added:
-            self.snapshot.log_window = logged.window()
+            added = add_logged(conn, self.snapshot, logged, {s.fingerprint for s in self.snapshot.statements},
+                               ours=logged.names_databases or alone)
+        self.snapshot.notes += unplanned_notes(added)
 
     def _plan(self, statements: list) -> None:
         from advisor.capture.plans import plan_statements, unplanned_notes

@@ -20,7 +20,7 @@ import psycopg
 
 from advisor.capture.catalog import read_catalog, read_pgss_stats_reset
 from advisor.capture.checks import check_server_version, pgss_schema
-from advisor.capture.logged import logged_workload
+from advisor.capture.logged import add_logged
 from advisor.capture.logs import read_log, read_traces
 from advisor.capture.plans import explain_generic, plan_statements, unplanned_notes
 from advisor.capture.settings import read_settings
@@ -43,12 +43,7 @@ def capture(dsn: str, *, top: int | None = None, min_calls: int = 1, analyze_pla
         plan_statements(conn, snapshot.statements, snapshot.server_version_num, on_progress)
         if logs:
             logged = read_log(logs, database=snapshot.database, log_line_prefix=log_line_prefix)
-            added, notes = logged_workload(conn, logged.statements, in_pgss, snapshot.server_version_num,
-                                           ours=logged.names_databases)
-            if added:
-                snapshot.statements = sorted(snapshot.statements + added, key=lambda s: -s.total_time_ms)
-                snapshot.log_window = logged.window()
-            snapshot.notes += notes
+            add_logged(conn, snapshot, logged, in_pgss, ours=logged.names_databases)
             snapshot.traces += _ours(logged.traces, snapshot)
         snapshot.notes += unplanned_notes(snapshot.statements)
         if analyze_plans:
